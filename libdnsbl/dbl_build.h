@@ -1,0 +1,42 @@
+/* dbl_build.h - merge parsed datasets and write one generation file.
+ *
+ * The builder resolves every precedence rule at load time (see
+ * dbl_schema.h): per dataset, address entries become disjoint intervals
+ * (highest priority wins; equal priority merges per dataset policy; an
+ * exclusion is a gap); per scope, datasets are merged into one interval map
+ * per family and one name map; merged answers are interned as value sets.
+ */
+#ifndef DBL_BUILD_H
+#define DBL_BUILD_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "dbl_dataset.h"
+
+struct dbl_build_zone {
+	struct dbl_wname name;   /* lowercased wire name */
+	size_t nds;
+	struct dbl_dsdata **ds;  /* borrowed, in command-line order */
+	uint32_t flags;          /* DBL_ZONE_FAILED for a zone with no usable data */
+};
+
+struct dbl_build_opts {
+	uint64_t generation;
+	time_t now;
+	size_t mapsize; /* 0 = automatic */
+};
+
+struct dbl_build_stats {
+	size_t ip4_intervals, ip6_intervals, names, vsets, entries;
+	size_t bytes; /* size of the written file */
+};
+
+/* Write a complete generation to path (a new file; replaced if it exists),
+ * fsync'ed and closed on success. Returns 0 or a negative code (DBL_ESPACE
+ * when the map or disk is full); on failure the file is removed. */
+int dbl_build_write(const char *path, const struct dbl_build_zone *zones, size_t nzones,
+		    const struct dbl_build_opts *o, struct dbl_build_stats *st);
+
+#endif

@@ -1,0 +1,108 @@
+/* dbl_catalog.h - zone records: what a zone is, how it is stored, how a query finds it.
+ *
+ * A zone record holds everything the answer path needs besides the data
+ * lookups: the zone name, SOA, NS (+ glue), expiry and its scopes. The loader
+ * fills struct dbl_zone and stores dbl_zone_encode() output under "zone"; the
+ * server decodes every zone once per opened generation into a dbl_catalog and
+ * then matches query names against it without touching LMDB or allocating.
+ *
+ * Names in this header are DNS wire format (length-prefixed labels ending in
+ * the root label 0), lowercased, uncompressed.
+ */
+#ifndef DBL_CATALOG_H
+#define DBL_CATALOG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define DBL_NAME_MAX   255 /* 255: RFC 1035 wire name limit */
+#define DBL_NS_MAX     32  /* 32: rbldnsd MAX_NS */
+#define DBL_GLUE_MAX   64
+#define DBL_SCOPES_MAX 64  /* combined subzones per zone, plus the apex */
+
+struct dbl_wname {
+	uint8_t len; /* wire length including the root label */
+	uint8_t b[DBL_NAME_MAX];
+};
+
+struct dbl_soa {
+	bool present;
+	uint32_t ttl; /* DBL_TTL_DEFAULT = server default */
+	struct dbl_wname mname, rname;
+	uint32_t serial, refresh, retry, expire, minimum;
+};
+
+#define DBL_SCOPE_IP4  0x1u /* scope has IPv4 data */
+#define DBL_SCOPE_IP6  0x2u /* scope has IPv6 data */
+#define DBL_SCOPE_NAME 0x4u /* scope has name data (dnset, generic, BIND) */
+
+struct dbl_scope {
+	uint32_t id;     /* key prefix in "ip4"/"ip6"/"name" */
+	uint32_t flags;  /* DBL_SCOPE_* */
+	uint8_t nlabels; /* labels of sub (0 = zone apex scope) */
+	/* Relative subzone name: labels only, no root label (len 0 = apex). */
+	uint8_t sublen;
+	uint8_t sub[DBL_NAME_MAX];
+};
+
+#define DBL_ZONE_FAILED 0x1u /* no usable data: answer SERVFAIL */
+
+struct dbl_glue {
+	uint8_t ns;       /* index into ns[] */
+	uint8_t family;   /* 4 or 6 */
+	uint8_t addr[16]; /* 4 or 16 bytes used */
+	uint32_t ttl;
+};
+
+struct dbl_zone {
+	uint32_t id;
+	uint32_t flags;  /* DBL_ZONE_* */
+	uint8_t nlabels; /* labels in name, root excluded */
+	struct dbl_wname name;
+	uint64_t expires; /* $TIMESTAMP expiry, unix time; 0 = never */
+	uint64_t loaded;  /* unix time of the load that produced it */
+	struct dbl_soa soa;
+	uint32_t ns_ttl;
+	uint8_t nns;
+	struct dbl_wname ns[DBL_NS_MAX];
+	uint8_t nglue;
+	struct dbl_glue glue[DBL_GLUE_MAX];
+	uint8_t nscopes;
+	struct dbl_scope scopes[DBL_SCOPES_MAX];
+};
+
+/* Serialise z into buf (capacity cap). Returns bytes written, or
+ * -DBL_ETOOBIG-style negative code if cap is too small. */
+int dbl_zone_encode(const struct dbl_zone *z, uint8_t *buf, size_t cap);
+
+/* Decode a zone record. z is caller-owned; nothing points into buf after
+ * return. Returns 0 or DBL_ECORRUPT. */
+int dbl_zone_decode(struct dbl_zone *z, const uint8_t *buf, size_t len);
+
+/* Immutable set of zones of one generation, with a name index. */
+struct dbl_catalog {
+	uint32_t nzones;
+	struct dbl_zone *zones; /* owned */
+	uint32_t *index;        /* open-addressing hash of zone names, owned */
+	uint32_t index_mask;
+};
+
+/* Build the name index over cat->zones (which the caller allocated with
+ * malloc and hands over). Returns 0 or -ENOMEM. */
+int dbl_catalog_index(struct dbl_catalog *cat);
+void dbl_catalog_free(struct dbl_catalog *cat);
+
+/* Most specific zone whose name is a suffix of lname (lowercased wire name
+ * of nlabels labels). *zoff receives the offset of the zone name inside
+ * lname. Returns NULL when no zone matches. No allocation. */
+const struct dbl_zone *dbl_catalog_find(const struct dbl_catalog *cat, const uint8_t *lname,
+					size_t *zoff);
+
+/* Most specific scope of z whose subzone is a suffix of rel, the query name
+ * labels under the zone (rel/rellen: labels only, no root). *soff receives
+ * the length of rel that lies under the scope (the key part). */
+const struct dbl_scope *dbl_zone_scope(const struct dbl_zone *z, const uint8_t *rel, size_t rellen,
+				       size_t *keylen);
+
+#endif
