@@ -1,0 +1,505 @@
+/* dbl_build.c - merge datasets into scopes and write one generation file.
+ *
+ * Order of work per scope: IPv4 intervals, IPv6 intervals, names. Every
+ * key space is written in ascending key order with MDB_APPEND (dense pages,
+ * no page splits); value sets are interned in memory and written last.
+ * Large loads commit every DBL_BUILD_TXN_PUTS records so one transaction
+ * never exceeds LMDB's dirty-page limit (MDB_TXN_FULL); the file is not
+ * published until the loader renames it, so partial commits are invisible.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <lmdb.h>
+
+#include "dbl_build.h"
+#include "dbl_err.h"
+#include "dbl_intern.h"
+#include "dbl_log.h"
+#include "dbl_name.h"
+#include "dbl_names.h"
+#include "dbl_schema.h"
+#include "dbl_sweep.h"
+#include "dbl_vset.h"
+
+#define DBL_BUILD_TXN_PUTS 400000
+
+struct writer {
+	MDB_env *env;
+	MDB_txn *txn;
+	MDB_dbi meta, zone, ip4, ip6, name, vset;
+	size_t puts;
+};
+
+static int w_put(struct writer *w, MDB_dbi dbi, const void *k, size_t kl, const void *v, size_t vl,
+		 unsigned flags)
+{
+	MDB_val key = {kl, (void *)k}, val = {vl, (void *)v};
+	int rc = mdb_put(w->txn, dbi, &key, &val, flags);
+
+	if (rc)
+		return dbl_err_from_mdb(rc);
+	if (++w->puts % DBL_BUILD_TXN_PUTS == 0) {
+		rc = mdb_txn_commit(w->txn);
+		w->txn = NULL;
+		if (rc == 0)
+			rc = mdb_txn_begin(w->env, NULL, 0, &w->txn);
+		return dbl_err_from_mdb(rc);
+	}
+	return 0;
+}
+
+/* Scope being built: its datasets in command-line order. */
+struct bscope {
+	struct dbl_scope *sc;
+	size_t nds;
+	struct dbl_dsdata *ds[256];
+};
+
+/* ---- addresses ---- */
+
+/* Encode the items of the datasets' values listed in one merged segment. */
+static int addr_vset(struct dbl_intern *in, struct dbl_vset_buf *vb, struct bscope *bs,
+		     const struct dbl_swout *per, const uint32_t *segds, const int32_t *refs,
+		     uint32_t nrefs, uint32_t *vsid)
+{
+	dbl_vset_buf_reset(vb);
+	for (uint32_t r = 0; r < nrefs; r++) {
+		const struct dbl_swseg *s = &per->seg[refs[r]];
+		const struct dbl_dsdata *ds = bs->ds[segds[refs[r]]];
+		for (uint32_t j = 0; j < s->count; j++) {
+			const struct dbl_value *v = &ds->values[per->pool[s->first + j]];
+			int rc = dbl_intern_add_listing(vb, ds->ttl, v->a, 0,
+							v->has_txt ? v->txt : NULL, v->txtlen);
+			if (rc)
+				return rc;
+		}
+	}
+	return dbl_intern_vset(in, vb, vsid);
+}
+
+static int put_interval(struct writer *w, int fam, uint32_t scope, dbl_u128 lo, dbl_u128 hi,
+			uint32_t vsid)
+{
+	uint8_t k[20], v[20], b[16];
+
+	dbl_put_u32(k, scope);
+	if (fam == 4) {
+		dbl_put_u32(k + 4, (uint32_t)hi);
+		dbl_put_u32(v, (uint32_t)lo);
+		dbl_put_u32(v + 4, vsid);
+		return w_put(w, w->ip4, k, 8, v, 8, MDB_APPEND);
+	}
+	dbl_u128_to_bytes(hi, b);
+	memcpy(k + 4, b, 16);
+	dbl_u128_to_bytes(lo, b);
+	memcpy(v, b, 16);
+	dbl_put_u32(v + 16, vsid);
+	return w_put(w, w->ip6, k, 20, v, 20, MDB_APPEND);
+}
+
+/* Resolve each dataset's entries, merge the datasets, write intervals. */
+static int build_addr(struct writer *w, struct dbl_intern *in, struct bscope *bs, int fam,
+		      size_t *nintervals)
+{
+	struct dbl_swout per = {0}, all = {0};
+	struct dbl_swent *e = NULL;
+	uint32_t *segds = NULL;
+	struct dbl_vset_buf vb = {0};
+	size_t cap = 0, nsegs_total;
+	int rc = 0;
+	dbl_u128 plo = 0, phi = 0;
+	uint32_t pvs = 0;
+	int have = 0;
+
+	for (size_t d = 0; d < bs->nds; d++) {
+		struct dbl_dsdata *ds = bs->ds[d];
+		size_t n = fam == 4 ? ds->nip4 : ds->nip6, before = per.nseg;
+		if (n == 0)
+			continue;
+		if (n > cap) {
+			struct dbl_swent *ne = realloc(e, n * sizeof *e);
+			if (!ne) {
+				rc = -ENOMEM;
+				goto out;
+			}
+			e = ne;
+			cap = n;
+		}
+		for (size_t i = 0; i < n; i++) {
+			if (fam == 4) {
+				const struct dbl_ip4ent *x = &ds->ip4[i];
+				e[i] = (struct dbl_swent){x->lo, x->hi, (uint32_t)i, x->prio, x->vid};
+			} else {
+				const struct dbl_ip6ent *x = &ds->ip6[i];
+				e[i] = (struct dbl_swent){dbl_u128_from_bytes(x->lo),
+							  dbl_u128_from_bytes(x->hi), (uint32_t)i,
+							  x->prio, x->vid};
+			}
+			if (e[i].lo > e[i].hi) { /* parser bug guard: never an inverted interval */
+				e[i].hi = e[i].lo;
+				e[i].pay = DBL_VID_EXCLUDE;
+			}
+		}
+		if ((rc = dbl_sweep(e, n, ds->merge, &per)))
+			goto out;
+		/* Remember which dataset each new segment came from. */
+		{
+			uint32_t *ns = realloc(segds, per.nseg * sizeof *ns + 1);
+			if (!ns) {
+				rc = -ENOMEM;
+				goto out;
+			}
+			segds = ns;
+			for (size_t s = before; s < per.nseg; s++)
+				segds[s] = (uint32_t)d;
+		}
+	}
+	nsegs_total = per.nseg;
+	if (nsegs_total == 0)
+		goto out;
+	/* Merge across datasets: every dataset segment is an entry of equal
+	 * priority; the union keeps dataset order (ord = dataset index). */
+	free(e);
+	e = malloc(nsegs_total * sizeof *e);
+	if (!e) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	for (size_t s = 0; s < nsegs_total; s++)
+		e[s] = (struct dbl_swent){per.seg[s].lo, per.seg[s].hi, segds[s], 0, (int32_t)s};
+	if ((rc = dbl_sweep(e, nsegs_total, DBL_MERGE_UNION, &all)))
+		goto out;
+	for (size_t s = 0; s < all.nseg; s++) {
+		uint32_t vsid;
+		rc = addr_vset(in, &vb, bs, &per, segds, all.pool + all.seg[s].first,
+			       all.seg[s].count, &vsid);
+		if (rc)
+			goto out;
+		if (have && phi + 1 == all.seg[s].lo && pvs == vsid) {
+			phi = all.seg[s].hi; /* same answer: one interval */
+			continue;
+		}
+		if (have && (rc = put_interval(w, fam, bs->sc->id, plo, phi, pvs)))
+			goto out;
+		(*nintervals)++;
+		plo = all.seg[s].lo;
+		phi = all.seg[s].hi;
+		pvs = vsid;
+		have = 1;
+	}
+	if (have)
+		rc = put_interval(w, fam, bs->sc->id, plo, phi, pvs);
+out:
+	free(e);
+	free(segds);
+	dbl_swout_free(&per);
+	dbl_swout_free(&all);
+	dbl_vset_buf_free(&vb);
+	return rc;
+}
+
+/* ---- zones ---- */
+
+/* Is rel name n (labels, no root) of zone z? Returns the rel length or -1. */
+static int rel_in_zone(const struct dbl_wname *name, const struct dbl_wname *zone)
+{
+	size_t off = 0;
+
+	while (off < name->len) {
+		if (name->len - off == zone->len && memcmp(name->b + off, zone->b, zone->len) == 0)
+			return (int)off;
+		if (name->b[off] == 0)
+			break;
+		off += (size_t)name->b[off] + 1;
+	}
+	return -1;
+}
+
+static void add_glue(struct dbl_zone *z, const struct dbl_build_zone *zones, size_t nzones)
+{
+	for (unsigned n = 0; n < z->nns; n++) {
+		const struct dbl_build_zone *best = NULL;
+		int bestrel = -1;
+		uint8_t key[DBL_NAME_MAX];
+		for (size_t i = 0; i < nzones; i++) {
+			int rel = rel_in_zone(&z->ns[n], &zones[i].name);
+			if (rel >= 0 && (!best || zones[i].name.len > best->name.len)) {
+				best = &zones[i];
+				bestrel = rel;
+			}
+		}
+		if (!best)
+			continue;
+		dbl_namekey_from_rel(key, z->ns[n].b, (size_t)bestrel);
+		for (size_t d = 0; d < best->nds; d++) {
+			const struct dbl_dsdata *ds = best->ds[d];
+			for (size_t r = 0; r < ds->nrrs && z->nglue < DBL_GLUE_MAX; r++) {
+				const struct dbl_rrent *rr = &ds->rrs[r];
+				struct dbl_glue *g = &z->glue[z->nglue];
+				if (rr->wild || rr->keylen != bestrel ||
+				    memcmp(rr->key, key, (size_t)bestrel) != 0)
+					continue;
+				if (rr->type == 1 && rr->rdlen == 4)
+					g->family = 4;
+				else if (rr->type == 28 && rr->rdlen == 16)
+					g->family = 6;
+				else
+					continue;
+				g->ns = (uint8_t)n;
+				memcpy(g->addr, rr->rdata, rr->rdlen);
+				g->ttl = rr->ttl;
+				z->nglue++;
+			}
+		}
+	}
+}
+
+/* Fill zone record z (scopes get ids from *next_scope) from bz. */
+static int make_zone(struct dbl_zone *z, const struct dbl_build_zone *bz, uint32_t id,
+		     uint32_t *next_scope, const struct dbl_build_opts *o)
+{
+	time_t newest = 0;
+
+	memset(z, 0, sizeof *z);
+	z->id = id;
+	z->flags = bz->flags;
+	z->name = bz->name;
+	z->nlabels = (uint8_t)dbl_rel_labels(bz->name.b, bz->name.len - 1u);
+	z->loaded = (uint64_t)o->now;
+	/* The apex scope always exists, so scopes[0] is "". */
+	z->nscopes = 1;
+	z->scopes[0].id = (*next_scope)++;
+	for (size_t d = 0; d < bz->nds; d++) {
+		const struct dbl_dsdata *ds = bz->ds[d];
+		if (ds->newest_mtime > newest)
+			newest = ds->newest_mtime;
+		if (!z->soa.present && ds->soa.present)
+			z->soa = ds->soa;
+		if (z->nns == 0 && ds->nns > 0) {
+			z->nns = ds->nns;
+			z->ns_ttl = ds->ns_ttl;
+			memcpy(z->ns, ds->ns, sizeof z->ns);
+		}
+		if (ds->ts_expires > 0 && (z->expires == 0 || (uint64_t)ds->ts_expires < z->expires))
+			z->expires = (uint64_t)ds->ts_expires;
+		for (size_t s = 0; s < ds->nsubs; s++) {
+			const struct dbl_wname *sub = &ds->subs[s];
+			struct dbl_scope *sc = NULL;
+			for (unsigned k = 0; k < z->nscopes && !sc; k++)
+				if (z->scopes[k].sublen == sub->len &&
+				    memcmp(z->scopes[k].sub, sub->b, sub->len) == 0)
+					sc = &z->scopes[k];
+			if (!sc) {
+				if (z->nscopes == DBL_SCOPES_MAX) {
+					dbl_log(DBL_LOG_ERR, "%s: more than %d subzones", ds->label,
+						DBL_SCOPES_MAX - 1);
+					return DBL_ETOOBIG;
+				}
+				sc = &z->scopes[z->nscopes++];
+				sc->id = (*next_scope)++;
+				sc->sublen = sub->len;
+				memcpy(sc->sub, sub->b, sub->len);
+				sc->nlabels = (uint8_t)dbl_rel_labels(sub->b, sub->len);
+			}
+			if (ds->nip4)
+				sc->flags |= DBL_SCOPE_IP4;
+			if (ds->nip6)
+				sc->flags |= DBL_SCOPE_IP6;
+			if (ds->nnames || ds->nrrs)
+				sc->flags |= DBL_SCOPE_NAME;
+		}
+	}
+	/* rbldnsd: SOA serial 0 = newest mtime of the zone's files; TTL 0 =
+	 * the server default. */
+	if (z->soa.present && z->soa.serial == 0)
+		z->soa.serial = (uint32_t)newest;
+	if (z->soa.present && z->soa.ttl == 0)
+		z->soa.ttl = DBL_TTL_DEFAULT;
+	if (z->ns_ttl == 0)
+		z->ns_ttl = DBL_TTL_DEFAULT;
+	return 0;
+}
+
+static void collect_scope(struct bscope *bs, struct dbl_scope *sc, const struct dbl_build_zone *bz)
+{
+	bs->sc = sc;
+	bs->nds = 0;
+	for (size_t d = 0; d < bz->nds; d++) {
+		const struct dbl_dsdata *ds = bz->ds[d];
+		for (size_t s = 0; s < ds->nsubs; s++)
+			if (ds->subs[s].len == sc->sublen &&
+			    memcmp(ds->subs[s].b, sc->sub, sc->sublen) == 0 &&
+			    bs->nds < sizeof bs->ds / sizeof bs->ds[0]) {
+				bs->ds[bs->nds++] = bz->ds[d];
+				break;
+			}
+	}
+}
+
+/* ---- the whole file ---- */
+
+static int open_writer(struct writer *w, const char *path, size_t mapsize)
+{
+	int rc;
+
+	unlink(path);
+	if ((rc = mdb_env_create(&w->env)))
+		return dbl_err_from_mdb(rc);
+	mdb_env_set_maxdbs(w->env, 8);
+	/* The map only reserves address space; the file grows as written. */
+	mdb_env_set_mapsize(w->env, mapsize ? mapsize : (size_t)64 << 30);
+	/* NOLOCK: only this process ever opens the unpublished file (the
+	 * loader holds DIR/.lock). NOSYNC: one explicit sync before publish. */
+	rc = mdb_env_open(w->env, path, MDB_NOSUBDIR | MDB_NOLOCK | MDB_NOSYNC, 0644);
+	if (rc == 0)
+		rc = mdb_txn_begin(w->env, NULL, 0, &w->txn);
+	if (rc == 0)
+		rc = mdb_dbi_open(w->txn, DBL_DBI_META, MDB_CREATE, &w->meta);
+	if (rc == 0)
+		rc = mdb_dbi_open(w->txn, DBL_DBI_ZONE, MDB_CREATE, &w->zone);
+	if (rc == 0)
+		rc = mdb_dbi_open(w->txn, DBL_DBI_IP4, MDB_CREATE, &w->ip4);
+	if (rc == 0)
+		rc = mdb_dbi_open(w->txn, DBL_DBI_IP6, MDB_CREATE, &w->ip6);
+	if (rc == 0)
+		rc = mdb_dbi_open(w->txn, DBL_DBI_NAME, MDB_CREATE, &w->name);
+	if (rc == 0)
+		rc = mdb_dbi_open(w->txn, DBL_DBI_VSET, MDB_CREATE, &w->vset);
+	return dbl_err_from_mdb(rc);
+}
+
+static int put_meta(struct writer *w, const struct dbl_build_opts *o, size_t nzones)
+{
+	uint8_t b[8];
+	int rc;
+
+	dbl_put_u32(b, DBL_SCHEMA_VERSION);
+	if ((rc = w_put(w, w->meta, "schema", 6, b, 4, 0)))
+		return rc;
+	dbl_put_u64(b, o->generation);
+	if ((rc = w_put(w, w->meta, "generation", 10, b, 8, 0)))
+		return rc;
+	dbl_put_u64(b, (uint64_t)o->now);
+	if ((rc = w_put(w, w->meta, "created", 7, b, 8, 0)))
+		return rc;
+	dbl_put_u32(b, (uint32_t)nzones);
+	return w_put(w, w->meta, "zones", 5, b, 4, 0);
+}
+
+static int write_names(struct writer *w, struct dbl_intern *in, struct bscope *bs, size_t *count)
+{
+	struct dbl_namerecs recs = {0};
+	int rc = dbl_names_build(bs->ds, bs->nds, in, &recs);
+
+	for (size_t i = 0; rc == 0 && i < recs.n; i++) {
+		const struct dbl_namerec_out *r = &recs.v[i];
+		uint8_t k[4 + DBL_NAMEKEY_MAX], v[8];
+		dbl_put_u32(k, bs->sc->id);
+		memcpy(k + 4, r->key, r->keylen);
+		dbl_put_u32(v, r->exact);
+		dbl_put_u32(v + 4, r->wild);
+		rc = w_put(w, w->name, k, 4u + r->keylen, v, 8, MDB_APPEND);
+	}
+	*count += recs.n;
+	dbl_namerecs_free(&recs);
+	return rc;
+}
+
+static int write_vsets(struct writer *w, const struct dbl_intern *in)
+{
+	for (uint32_t id = DBL_VSID_FIRST; id < in->next; id++) {
+		uint8_t k[4];
+		const uint8_t *blob;
+		size_t len;
+		int rc;
+		dbl_intern_get(in, id, &blob, &len);
+		dbl_put_u32(k, id);
+		if ((rc = w_put(w, w->vset, k, 4, blob, len, MDB_APPEND)))
+			return rc;
+	}
+	return 0;
+}
+
+static int finish_writer(struct writer *w, const char *path, size_t *bytes)
+{
+	struct stat sb;
+	int rc = mdb_txn_commit(w->txn);
+
+	w->txn = NULL;
+	if (rc == 0)
+		rc = mdb_env_sync(w->env, 1);
+	mdb_env_close(w->env);
+	w->env = NULL;
+	if (rc)
+		return dbl_err_from_mdb(rc);
+	if (stat(path, &sb) == 0)
+		*bytes = (size_t)sb.st_size;
+	return 0;
+}
+
+int dbl_build_write(const char *path, const struct dbl_build_zone *zones, size_t nzones,
+		    const struct dbl_build_opts *o, struct dbl_build_stats *st)
+{
+	struct writer w = {0};
+	struct dbl_intern in;
+	struct dbl_zone *zr = calloc(nzones ? nzones : 1, sizeof *zr);
+	struct bscope *bs = malloc(sizeof *bs);
+	uint32_t next_scope = 1;
+	int rc;
+
+	memset(st, 0, sizeof *st);
+	dbl_intern_init(&in);
+	if (!zr || !bs) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	if ((rc = open_writer(&w, path, o->mapsize)) || (rc = put_meta(&w, o, nzones)))
+		goto out;
+	for (size_t i = 0; i < nzones; i++) {
+		uint8_t k[4], buf[65536];
+		int len;
+		if ((rc = make_zone(&zr[i], &zones[i], (uint32_t)i + 1, &next_scope, o)))
+			goto out;
+		add_glue(&zr[i], zones, nzones);
+		for (size_t d = 0; d < zones[i].nds; d++)
+			st->entries += zones[i].ds[d]->nip4 + zones[i].ds[d]->nip6 +
+				       zones[i].ds[d]->nnames + zones[i].ds[d]->nrrs;
+		len = dbl_zone_encode(&zr[i], buf, sizeof buf);
+		if (len < 0) {
+			rc = len;
+			goto out;
+		}
+		dbl_put_u32(k, zr[i].id);
+		if ((rc = w_put(&w, w.zone, k, 4, buf, (size_t)len, MDB_APPEND)))
+			goto out;
+	}
+	/* Scope ids ascend with (zone, scope index), so each key space is
+	 * appended in key order across all zones. */
+	for (size_t i = 0; i < nzones; i++)
+		for (unsigned s = 0; s < zr[i].nscopes; s++) {
+			collect_scope(bs, &zr[i].scopes[s], &zones[i]);
+			if ((rc = build_addr(&w, &in, bs, 4, &st->ip4_intervals)) ||
+			    (rc = build_addr(&w, &in, bs, 6, &st->ip6_intervals)) ||
+			    (rc = write_names(&w, &in, bs, &st->names)))
+				goto out;
+		}
+	if ((rc = write_vsets(&w, &in)))
+		goto out;
+	st->vsets = in.next - DBL_VSID_FIRST;
+	rc = finish_writer(&w, path, &st->bytes);
+out:
+	if (w.txn)
+		mdb_txn_abort(w.txn);
+	if (w.env)
+		mdb_env_close(w.env);
+	if (rc)
+		unlink(path);
+	dbl_intern_free(&in);
+	free(bs);
+	free(zr);
+	return rc;
+}

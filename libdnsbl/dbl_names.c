@@ -1,0 +1,199 @@
+/* dbl_names.c - name key-space merge (see dbl_names.h). */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dbl_err.h"
+#include "dbl_name.h"
+#include "dbl_names.h"
+#include "dbl_schema.h"
+
+/* One entry of any dataset: a dnset name (rr < 0) or an RR. */
+struct nent {
+	const uint8_t *key;
+	uint8_t keylen;
+	bool wild;
+	uint16_t ds;
+	uint32_t ord; /* global order: datasets in order, entries in file order */
+	int32_t vid;  /* dnset value or DBL_VID_EXCLUDE; unused for RRs */
+	int32_t rr;   /* index into ds->rrs, or -1 */
+};
+
+static int key_cmp(const uint8_t *a, size_t al, const uint8_t *b, size_t bl)
+{
+	int c = memcmp(a, b, al < bl ? al : bl);
+	if (c)
+		return c;
+	return al < bl ? -1 : al > bl;
+}
+
+static int nent_cmp(const void *x, const void *y)
+{
+	const struct nent *a = x, *b = y;
+	int c = key_cmp(a->key, a->keylen, b->key, b->keylen);
+	if (c)
+		return c;
+	return a->ord < b->ord ? -1 : a->ord > b->ord;
+}
+
+/* A key with wildcard entries, kept on the ancestor stack. */
+struct frame {
+	const struct nent *first; /* entries of this key */
+	size_t n;
+	uint8_t labels;
+};
+
+/* Does entry group g (one key) hold a wild (or plain) entry of dataset d?
+ * Sets *excl when that dataset's entries there include an exclusion. */
+static bool group_has(const struct nent *g, size_t n, uint16_t d, bool wild, bool *excl)
+{
+	bool has = false;
+	*excl = false;
+	for (size_t i = 0; i < n; i++)
+		if (g[i].ds == d && g[i].wild == wild) {
+			has = true;
+			if (g[i].rr < 0 && g[i].vid == DBL_VID_EXCLUDE)
+				*excl = true;
+		}
+	return has;
+}
+
+/* Add dataset d's entries of kind wild from group g to vb. */
+static int group_add(struct dbl_vset_buf *vb, struct dbl_dsdata *const *ds, const struct nent *g,
+		     size_t n, uint16_t d, bool wild, uint8_t subject)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct nent *e = &g[i];
+		int rc;
+		if (e->ds != d || e->wild != wild)
+			continue;
+		if (e->rr >= 0) {
+			const struct dbl_rrent *r = &ds[d]->rrs[e->rr];
+			rc = dbl_intern_add_rr(vb, r->ttl, r->type, r->rdata, r->rdlen);
+		} else {
+			const struct dbl_value *v = &ds[d]->values[e->vid];
+			rc = dbl_intern_add_listing(vb, ds[d]->ttl, v->a, subject,
+						    v->has_txt ? v->txt : NULL, v->txtlen);
+		}
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+/* Dataset d's contribution from its nearest wildcard ancestor on the stack. */
+static int add_ancestor(struct dbl_vset_buf *vb, struct dbl_dsdata *const *ds,
+			const struct frame *st, size_t nst, uint16_t d)
+{
+	for (size_t f = nst; f-- > 0;) {
+		bool excl;
+		if (!group_has(st[f].first, st[f].n, d, true, &excl))
+			continue;
+		if (excl)
+			return 0;
+		return group_add(vb, ds, st[f].first, st[f].n, d, true, st[f].labels);
+	}
+	return 0;
+}
+
+static int out_push(struct dbl_namerecs *o, const struct nent *g, uint32_t exact, uint32_t wild)
+{
+	if (o->n == o->cap) {
+		size_t cap = o->cap ? o->cap * 2 : 256;
+		struct dbl_namerec_out *v = realloc(o->v, cap * sizeof *v);
+		if (!v)
+			return -ENOMEM;
+		o->v = v;
+		o->cap = cap;
+	}
+	o->v[o->n++] = (struct dbl_namerec_out){g->key, g->keylen, exact, wild};
+	return 0;
+}
+
+/* Merged vsid for one kind (exact or wild) at group g. */
+static int merge_kind(struct dbl_intern *in, struct dbl_vset_buf *vb, struct dbl_dsdata *const *ds,
+		      size_t nds, const struct nent *g, size_t n, bool wild, const struct frame *st,
+		      size_t nst, uint32_t *vsid)
+{
+	uint8_t labels = (uint8_t)dbl_namekey_labels(g->key, g->keylen);
+	bool any = false, excl;
+	int rc = 0;
+
+	for (uint16_t d = 0; d < nds && !any; d++)
+		any = group_has(g, n, d, wild, &excl);
+	if (!any) {
+		*vsid = DBL_VSID_NONE;
+		return 0;
+	}
+	dbl_vset_buf_reset(vb);
+	for (uint16_t d = 0; d < nds && rc == 0; d++) {
+		if (group_has(g, n, d, wild, &excl))
+			rc = excl ? 0 : group_add(vb, ds, g, n, d, wild, wild ? labels : 0);
+		else
+			rc = add_ancestor(vb, ds, st, nst, d);
+	}
+	return rc ? rc : dbl_intern_vset(in, vb, vsid);
+}
+
+int dbl_names_build(struct dbl_dsdata *const *ds, size_t nds, struct dbl_intern *in,
+		    struct dbl_namerecs *out)
+{
+	struct nent *e;
+	struct frame st[DBL_NAME_MAX]; /* 127 labels at most: RFC 1035 */
+	struct dbl_vset_buf vb = {0};
+	size_t n = 0, nst = 0, total = 0;
+	uint32_t ord = 0;
+	int rc = 0;
+
+	for (size_t d = 0; d < nds; d++)
+		total += ds[d]->nnames + ds[d]->nrrs;
+	if (total == 0)
+		return 0;
+	e = malloc(total * sizeof *e);
+	if (!e)
+		return -ENOMEM;
+	for (size_t d = 0; d < nds; d++) {
+		for (size_t i = 0; i < ds[d]->nnames; i++) {
+			const struct dbl_nameent *x = &ds[d]->names[i];
+			e[n++] = (struct nent){x->key, x->keylen, x->wild, (uint16_t)d, ord++, x->vid, -1};
+		}
+		for (size_t i = 0; i < ds[d]->nrrs; i++) {
+			const struct dbl_rrent *x = &ds[d]->rrs[i];
+			e[n++] = (struct nent){x->key, x->keylen, x->wild, (uint16_t)d, ord++, 0, (int32_t)i};
+		}
+	}
+	qsort(e, n, sizeof *e, nent_cmp);
+	for (size_t i = 0; i < n && rc == 0;) {
+		size_t j = i + 1;
+		uint32_t exact, wild;
+		bool has_wild = false;
+		while (j < n && key_cmp(e[i].key, e[i].keylen, e[j].key, e[j].keylen) == 0)
+			j++;
+		/* Pre-order: pop frames that are not ancestors of this key. */
+		while (nst > 0 && !(st[nst - 1].first->keylen < e[i].keylen &&
+				    memcmp(st[nst - 1].first->key, e[i].key, st[nst - 1].first->keylen) == 0))
+			nst--;
+		rc = merge_kind(in, &vb, ds, nds, &e[i], j - i, false, st, nst, &exact);
+		if (rc == 0)
+			rc = merge_kind(in, &vb, ds, nds, &e[i], j - i, true, st, nst, &wild);
+		if (rc == 0)
+			rc = out_push(out, &e[i], exact, wild);
+		for (size_t k = i; k < j; k++)
+			has_wild |= e[k].wild;
+		if (has_wild && nst < sizeof st / sizeof st[0])
+			st[nst++] = (struct frame){&e[i], j - i,
+						   (uint8_t)dbl_namekey_labels(e[i].key, e[i].keylen)};
+		i = j;
+	}
+	/* out->v[].key points into the datasets, not into e. */
+	free(e);
+	dbl_vset_buf_free(&vb);
+	return rc;
+}
+
+void dbl_namerecs_free(struct dbl_namerecs *r)
+{
+	free(r->v);
+	memset(r, 0, sizeof *r);
+}

@@ -1,0 +1,252 @@
+/* dbl_sweep.c - prioritised interval resolution (see dbl_sweep.h). */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dbl_sweep.h"
+
+#define PRIO_LEVELS 256 /* prio is a uint8_t */
+
+dbl_u128 dbl_u128_from_bytes(const uint8_t b[16])
+{
+	dbl_u128 v = 0;
+	for (int i = 0; i < 16; i++)
+		v = (v << 8) | b[i];
+	return v;
+}
+
+void dbl_u128_to_bytes(dbl_u128 v, uint8_t b[16])
+{
+	for (int i = 15; i >= 0; i--) {
+		b[i] = (uint8_t)v;
+		v >>= 8;
+	}
+}
+
+static int ent_cmp(const void *a, const void *b)
+{
+	const struct dbl_swent *x = a, *y = b;
+	if (x->lo != y->lo)
+		return x->lo < y->lo ? -1 : 1;
+	return x->ord < y->ord ? -1 : x->ord > y->ord;
+}
+
+/* Min-heap of entry indices keyed by hi. */
+struct heap {
+	uint32_t *v;
+	size_t n, cap;
+};
+
+static int heap_push(struct heap *h, const struct dbl_swent *e, uint32_t idx)
+{
+	size_t i;
+
+	if (h->n == h->cap) {
+		size_t cap = h->cap ? h->cap * 2 : 64;
+		uint32_t *v = realloc(h->v, cap * sizeof *v);
+		if (!v)
+			return -ENOMEM;
+		h->v = v;
+		h->cap = cap;
+	}
+	i = h->n++;
+	while (i > 0) {
+		size_t p = (i - 1) / 2;
+		if (e[h->v[p]].hi <= e[idx].hi)
+			break;
+		h->v[i] = h->v[p];
+		i = p;
+	}
+	h->v[i] = idx;
+	return 0;
+}
+
+static uint32_t heap_pop(struct heap *h, const struct dbl_swent *e)
+{
+	uint32_t top = h->v[0], last = h->v[--h->n];
+	size_t i = 0;
+
+	for (;;) {
+		size_t c = 2 * i + 1;
+		if (c >= h->n)
+			break;
+		if (c + 1 < h->n && e[h->v[c + 1]].hi < e[h->v[c]].hi)
+			c++;
+		if (e[last].hi <= e[h->v[c]].hi)
+			break;
+		h->v[i] = h->v[c];
+		i = c;
+	}
+	if (h->n)
+		h->v[i] = last;
+	return top;
+}
+
+/* Active entries of one priority. Usually 0-3 long; order is restored by
+ * sorting on ord when a segment is emitted. */
+struct plist {
+	uint32_t *v;
+	uint32_t n, cap;
+};
+
+static int plist_add(struct plist *l, uint32_t idx)
+{
+	if (l->n == l->cap) {
+		uint32_t cap = l->cap ? l->cap * 2 : 4;
+		uint32_t *v = realloc(l->v, cap * sizeof *v);
+		if (!v)
+			return -ENOMEM;
+		l->v = v;
+		l->cap = cap;
+	}
+	l->v[l->n++] = idx;
+	return 0;
+}
+
+static void plist_del(struct plist *l, uint32_t idx)
+{
+	for (uint32_t i = 0; i < l->n; i++)
+		if (l->v[i] == idx) {
+			l->v[i] = l->v[--l->n];
+			return;
+		}
+}
+
+static int out_reserve(struct dbl_swout *o, size_t pays)
+{
+	if (o->nseg == o->capseg) {
+		size_t cap = o->capseg ? o->capseg * 2 : 1024;
+		struct dbl_swseg *s = realloc(o->seg, cap * sizeof *s);
+		if (!s)
+			return -ENOMEM;
+		o->seg = s;
+		o->capseg = cap;
+	}
+	if (o->npool + pays > o->cappool) {
+		size_t cap = o->cappool ? o->cappool * 2 : 1024;
+		int32_t *p;
+		while (cap < o->npool + pays)
+			cap *= 2;
+		p = realloc(o->pool, cap * sizeof *p);
+		if (!p)
+			return -ENOMEM;
+		o->pool = p;
+		o->cappool = cap;
+	}
+	return 0;
+}
+
+/* Insertion sort by ord: active lists are tiny. */
+static void sort_by_ord(uint32_t *v, uint32_t n, const struct dbl_swent *e)
+{
+	for (uint32_t i = 1; i < n; i++) {
+		uint32_t x = v[i], j = i;
+		while (j > 0 && e[v[j - 1]].ord > e[x].ord) {
+			v[j] = v[j - 1];
+			j--;
+		}
+		v[j] = x;
+	}
+}
+
+static int emit(struct dbl_swout *o, dbl_u128 lo, dbl_u128 hi, struct plist *l,
+		const struct dbl_swent *e, enum dbl_merge policy)
+{
+	uint32_t first = (uint32_t)o->npool, cnt = 0;
+	struct dbl_swseg *prev;
+
+	if (out_reserve(o, l->n))
+		return -ENOMEM;
+	sort_by_ord(l->v, l->n, e);
+	if (policy == DBL_MERGE_FIRST) {
+		if (e[l->v[0]].pay == DBL_VID_EXCLUDE)
+			return 0;
+		o->pool[o->npool++] = e[l->v[0]].pay;
+		cnt = 1;
+	} else {
+		for (uint32_t i = 0; i < l->n; i++)
+			if (e[l->v[i]].pay == DBL_VID_EXCLUDE)
+				return 0;
+		for (uint32_t i = 0; i < l->n; i++) {
+			int32_t p = e[l->v[i]].pay;
+			bool dup = false;
+			for (uint32_t j = 0; j < cnt && !dup; j++)
+				dup = o->pool[first + j] == p;
+			if (!dup)
+				o->pool[first + cnt++] = p;
+		}
+		o->npool = first + cnt;
+	}
+	prev = o->nseg ? &o->seg[o->nseg - 1] : NULL;
+	if (prev && prev->hi + 1 == lo && prev->count == cnt &&
+	    memcmp(o->pool + prev->first, o->pool + first, cnt * sizeof *o->pool) == 0) {
+		prev->hi = hi; /* coalesce */
+		o->npool = first;
+		return 0;
+	}
+	o->seg[o->nseg++] = (struct dbl_swseg){lo, hi, first, cnt};
+	return 0;
+}
+
+int dbl_sweep(struct dbl_swent *e, size_t n, enum dbl_merge policy, struct dbl_swout *out)
+{
+	struct plist lists[PRIO_LEVELS] = {{0}};
+	struct heap h = {0};
+	const dbl_u128 max = ~(dbl_u128)0;
+	dbl_u128 pos = 0;
+	size_t i = 0;
+	int maxp = -1, rc = 0;
+	bool sorted = true;
+
+	for (size_t k = 1; k < n && sorted; k++)
+		sorted = ent_cmp(&e[k - 1], &e[k]) <= 0;
+	if (!sorted)
+		qsort(e, n, sizeof *e, ent_cmp);
+
+	while (i < n || h.n) {
+		dbl_u128 end;
+		if (h.n == 0)
+			pos = e[i].lo;
+		while (i < n && e[i].lo == pos) {
+			if ((rc = heap_push(&h, e, (uint32_t)i)) ||
+			    (rc = plist_add(&lists[e[i].prio], (uint32_t)i)))
+				goto out;
+			if (e[i].prio > maxp)
+				maxp = e[i].prio;
+			i++;
+		}
+		end = e[h.v[0]].hi;
+		if (i < n && e[i].lo - 1 < end)
+			end = e[i].lo - 1;
+		if ((rc = emit(out, pos, end, &lists[maxp], e, policy)))
+			goto out;
+		while (h.n && e[h.v[0]].hi == end) {
+			uint32_t idx = heap_pop(&h, e);
+			plist_del(&lists[e[idx].prio], idx);
+		}
+		while (maxp >= 0 && lists[maxp].n == 0)
+			maxp--;
+		if (end == max)
+			break;
+		pos = end + 1;
+	}
+out:
+	for (int p = 0; p < PRIO_LEVELS; p++)
+		free(lists[p].v);
+	free(h.v);
+	return rc;
+}
+
+void dbl_swout_reset(struct dbl_swout *out)
+{
+	out->nseg = 0;
+	out->npool = 0;
+}
+
+void dbl_swout_free(struct dbl_swout *out)
+{
+	free(out->seg);
+	free(out->pool);
+	memset(out, 0, sizeof *out);
+}

@@ -1,0 +1,54 @@
+/* dbl_sweep.h - resolve prioritised, possibly overlapping address entries
+ * into disjoint intervals (the load-time half of every address lookup).
+ *
+ * Input: entries [lo, hi] with a priority, an order (file order) and a
+ * payload. For every address, the covering entries of the highest priority
+ * decide: DBL_MERGE_UNION returns all their payloads in order (one payload
+ * DBL_VID_EXCLUDE among them makes the address unlisted: rbldnsd's "an
+ * exclusion beats any listing at one level"); DBL_MERGE_FIRST returns only
+ * the first entry's (trie: one value per prefix). Addresses covered by
+ * nothing, or excluded, are gaps. Adjacent intervals with equal payload
+ * lists are coalesced.
+ *
+ * Positions are 128-bit so one implementation serves IPv4 (zero-extended)
+ * and IPv6. Runs in O(n log n); memory is caller-owned growable vectors.
+ */
+#ifndef DBL_SWEEP_H
+#define DBL_SWEEP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dbl_dataset.h"
+
+typedef unsigned __int128 dbl_u128;
+
+struct dbl_swent {
+	dbl_u128 lo, hi;
+	uint32_t ord;
+	uint8_t prio;
+	int32_t pay; /* payload, or DBL_VID_EXCLUDE */
+};
+
+struct dbl_swseg {
+	dbl_u128 lo, hi;
+	uint32_t first, count; /* slice of dbl_swout.pool */
+};
+
+struct dbl_swout {
+	struct dbl_swseg *seg; /* owned */
+	size_t nseg, capseg;
+	int32_t *pool; /* owned: payload lists */
+	size_t npool, cappool;
+};
+
+/* Resolve e[0..n) (reordered in place) and append the intervals to out.
+ * Returns 0 or -ENOMEM. */
+int dbl_sweep(struct dbl_swent *e, size_t n, enum dbl_merge policy, struct dbl_swout *out);
+void dbl_swout_reset(struct dbl_swout *out);
+void dbl_swout_free(struct dbl_swout *out);
+
+dbl_u128 dbl_u128_from_bytes(const uint8_t b[16]);
+void dbl_u128_to_bytes(dbl_u128 v, uint8_t b[16]);
+
+#endif

@@ -1,0 +1,273 @@
+/* test_build.c - builder + reader round trip: precedence resolved at load
+ * time (ip4set octet levels and exclusions, trie longest prefix, dataset
+ * merge, dnset exact/wildcard/exclusion folding) and name-key encoding. */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "dbl_build.h"
+#include "dbl_db.h"
+#include "dbl_err.h"
+#include "dbl_name.h"
+#include "dbl_schema.h"
+#include "dbl_sweep.h"
+#include "dbl_vset.h"
+
+static char tmpdir[] = "/tmp/dbl-test-build-XXXXXX";
+
+static uint32_t ip(unsigned a, unsigned b, unsigned c, unsigned d)
+{
+	return (a << 24) | (b << 16) | (c << 8) | d;
+}
+
+static struct dbl_dsdata *ds_new(const char *type, enum dbl_merge m)
+{
+	struct dbl_dsdata *ds = calloc(1, sizeof *ds);
+	ds->type = strdup(type);
+	ds->label = strdup(type);
+	ds->ttl = DBL_TTL_DEFAULT;
+	ds->merge = m;
+	ds->nsubs = 1;
+	ds->subs = calloc(1, sizeof *ds->subs);
+	ds->values = calloc(16, sizeof *ds->values);
+	ds->ip4 = calloc(64, sizeof *ds->ip4);
+	ds->ip6 = calloc(16, sizeof *ds->ip6);
+	ds->names = calloc(64, sizeof *ds->names);
+	return ds;
+}
+
+static int32_t val(struct dbl_dsdata *ds, unsigned a4, const char *txt)
+{
+	struct dbl_value *v = &ds->values[ds->nvalues];
+	v->a[0] = 127;
+	v->a[3] = (uint8_t)a4;
+	if (txt) {
+		v->has_txt = true;
+		v->txt = strdup(txt);
+		v->txtlen = (uint16_t)strlen(txt);
+	}
+	return (int32_t)ds->nvalues++;
+}
+
+static void add4(struct dbl_dsdata *ds, uint32_t lo, uint32_t hi, int prio, int32_t vid)
+{
+	ds->ip4[ds->nip4++] = (struct dbl_ip4ent){lo, hi, (uint8_t)prio, vid};
+}
+
+static void addname(struct dbl_dsdata *ds, const char *text, bool wild, int32_t vid)
+{
+	uint8_t rel[256];
+	struct dbl_nameent *e = &ds->names[ds->nnames++];
+	int n = dbl_rel_from_text(rel, text, strlen(text));
+	e->key = malloc((size_t)n);
+	e->keylen = (uint8_t)dbl_namekey_from_rel(e->key, rel, (size_t)n);
+	e->wild = wild;
+	e->vid = vid;
+}
+
+static void ds_free(struct dbl_dsdata *ds)
+{
+	for (size_t i = 0; i < ds->nvalues; i++)
+		free(ds->values[i].txt);
+	for (size_t i = 0; i < ds->nnames; i++)
+		free(ds->names[i].key);
+	free(ds->values), free(ds->ip4), free(ds->ip6), free(ds->names), free(ds->subs);
+	free(ds->type), free(ds->label), free(ds);
+}
+
+/* A answers (last octets, in order) of a vset, as "2,4". */
+static void vset_str(struct dbl_rtxn *r, uint32_t vsid, char *out)
+{
+	const uint8_t *b;
+	size_t len;
+	struct dbl_vset_iter it;
+	struct dbl_item x;
+	out[0] = 0;
+	if (vsid == DBL_VSID_EMPTY) {
+		strcpy(out, "empty");
+		return;
+	}
+	if (dbl_vset_get(r, vsid, &b, &len) || dbl_vset_iter_init(&it, b, len)) {
+		strcpy(out, "corrupt");
+		return;
+	}
+	while (dbl_vset_next(&it, &x) == 1)
+		sprintf(out + strlen(out), "%s%u", out[0] ? "," : "", x.a[3]);
+}
+
+static const char *look4(struct dbl_rtxn *r, uint32_t scope, uint32_t a)
+{
+	static char buf[256];
+	uint32_t vs;
+	if (dbl_lookup_ip4(r, scope, a, &vs))
+		return "-";
+	vset_str(r, vs, buf);
+	return buf;
+}
+
+static const char *lookname(struct dbl_rtxn *r, uint32_t scope, const char *text, int wild)
+{
+	static char buf[256];
+	uint8_t rel[256], key[256];
+	struct dbl_namerec rec;
+	int n = dbl_rel_from_text(rel, text, strlen(text));
+	size_t kl = dbl_namekey_from_rel(key, rel, (size_t)n);
+	if (dbl_lookup_name(r, scope, key, kl, &rec))
+		return "-";
+	if ((wild ? rec.wild : rec.exact) == DBL_VSID_NONE)
+		return "none";
+	vset_str(r, wild ? rec.wild : rec.exact, buf);
+	return buf;
+}
+
+static void test_roundtrip(void)
+{
+	struct dbl_dsdata *set = ds_new("ip4set", DBL_MERGE_UNION);
+	struct dbl_dsdata *trie = ds_new("ip4trie", DBL_MERGE_FIRST);
+	struct dbl_dsdata *dn1 = ds_new("dnset", DBL_MERGE_UNION);
+	struct dbl_dsdata *dn2 = ds_new("dnset", DBL_MERGE_UNION);
+	struct dbl_dsdata *zen[] = {set, trie, dn1, dn2};
+	struct dbl_build_zone z = {.nds = 4, .ds = zen};
+	struct dbl_build_opts o = {.generation = 7, .now = 1000};
+	struct dbl_build_stats st;
+	struct dbl_db *db;
+	struct dbl_rtxn r;
+	char path[256];
+	int32_t v2 = val(set, 2, "listed $"), v3 = val(set, 3, NULL);
+	int32_t t5 = val(trie, 5, "trie"), t6 = val(trie, 6, NULL);
+	int32_t d2 = val(dn1, 2, "dn1 $"), d3 = val(dn2, 3, "dn2 $");
+	uint32_t scope, vs;
+	const struct dbl_zone *zone;
+	size_t zoff;
+
+	/* ip4set: /24 listed, /32 exclusion beats a /32 listing at its level */
+	add4(set, ip(10, 0, 0, 0), ip(10, 0, 0, 255), 24, v2);
+	add4(set, ip(10, 0, 0, 5), ip(10, 0, 0, 5), 32, DBL_VID_EXCLUDE);
+	add4(set, ip(10, 0, 0, 5), ip(10, 0, 0, 5), 32, v3);
+	/* a /32 listing beats a /24 exclusion */
+	add4(set, ip(10, 1, 0, 0), ip(10, 1, 0, 255), 24, DBL_VID_EXCLUDE);
+	add4(set, ip(10, 1, 0, 7), ip(10, 1, 0, 7), 32, v3);
+	/* two values at one key, duplicates collapse */
+	add4(set, ip(127, 0, 0, 2), ip(127, 0, 0, 2), 32, v2);
+	add4(set, ip(127, 0, 0, 2), ip(127, 0, 0, 2), 32, v3);
+	add4(set, ip(127, 0, 0, 2), ip(127, 0, 0, 2), 32, v2);
+	/* /8 under /16 */
+	add4(set, ip(20, 0, 0, 0), ip(20, 255, 255, 255), 8, v2);
+	add4(set, ip(20, 1, 0, 0), ip(20, 1, 255, 255), 16, v3);
+	/* trie: longest prefix; more specific listing under an exclusion */
+	add4(trie, ip(10, 1, 1, 0), ip(10, 1, 1, 255), 24, DBL_VID_EXCLUDE);
+	add4(trie, ip(10, 1, 1, 128), ip(10, 1, 1, 255), 25, t5);
+	add4(trie, ip(127, 0, 0, 0), ip(127, 255, 255, 255), 8, t6);
+	add4(trie, ip(127, 0, 0, 0), ip(127, 255, 255, 255), 8, t5); /* duplicate: first wins */
+	add4(trie, ip(255, 255, 255, 255), ip(255, 255, 255, 255), 32, t5);
+	/* dnset: exact, wildcard, dot form, exclusions, cross-dataset folding */
+	addname(dn1, "example", false, d2);
+	addname(dn1, "wild.example", true, d2);
+	addname(dn1, "x.wild.example", false, DBL_VID_EXCLUDE);
+	addname(dn2, "example", true, d3);
+	addname(dn2, "deep.wild.example", true, DBL_VID_EXCLUDE);
+	addname(dn2, "a.deep.wild.example", false, d3);
+
+	CHECK(mkdtemp(tmpdir) != NULL);
+	snprintf(path, sizeof path, "%s/gen-7.mdb", tmpdir);
+	CHECK(dbl_wname_from_text(&z.name, "zen.test", 8) == 0);
+	CHECK_INT(dbl_build_write(path, &z, 1, &o, &st), 0);
+	CHECK_INT(dbl_db_open_file(&db, path), 0);
+	CHECK_INT(db->generation, 7);
+	CHECK_INT(db->cat.nzones, 1);
+	{
+		struct dbl_wname q;
+		dbl_wname_from_text(&q, "2.0.0.127.ZEN.test.", 19);
+		zone = dbl_catalog_find(&db->cat, q.b, &zoff);
+		CHECK(zone != NULL);
+		CHECK_INT(zoff, 10);
+		dbl_wname_from_text(&q, "zen.test.other", 14);
+		CHECK(dbl_catalog_find(&db->cat, q.b, &zoff) == NULL);
+	}
+	scope = db->cat.zones[0].scopes[0].id;
+	CHECK_INT(db->cat.zones[0].scopes[0].flags, DBL_SCOPE_IP4 | DBL_SCOPE_NAME);
+	CHECK_INT(dbl_rtxn_begin(&r, db), 0);
+	CHECK_STR(look4(&r, scope, ip(10, 0, 0, 4)), "2");
+	CHECK_STR(look4(&r, scope, ip(10, 0, 0, 5)), "-");
+	CHECK_STR(look4(&r, scope, ip(10, 0, 0, 6)), "2");
+	CHECK_STR(look4(&r, scope, ip(10, 0, 1, 0)), "-");
+	CHECK_STR(look4(&r, scope, ip(10, 1, 0, 6)), "-");
+	CHECK_STR(look4(&r, scope, ip(10, 1, 0, 7)), "3");
+	CHECK_STR(look4(&r, scope, ip(10, 1, 1, 1)), "-");
+	CHECK_STR(look4(&r, scope, ip(10, 1, 1, 200)), "5");
+	CHECK_STR(look4(&r, scope, ip(127, 0, 0, 2)), "2,3,6"); /* set values, then trie */
+	CHECK_STR(look4(&r, scope, ip(127, 0, 0, 3)), "6");
+	CHECK_STR(look4(&r, scope, ip(20, 0, 0, 1)), "2");
+	CHECK_STR(look4(&r, scope, ip(20, 1, 2, 3)), "3");
+	CHECK_STR(look4(&r, scope, ip(20, 2, 0, 0)), "2");
+	CHECK_STR(look4(&r, scope, ip(255, 255, 255, 255)), "5");
+	CHECK_STR(look4(&r, scope, 0), "-");
+	CHECK_INT(dbl_lookup_ip4_any(&r, scope, ip(127, 0, 0, 0), ip(127, 0, 0, 255)), 0);
+	CHECK_INT(dbl_lookup_ip4_any(&r, scope, ip(10, 0, 1, 0), ip(10, 0, 1, 255)), DBL_ENOTFOUND);
+	CHECK_INT(dbl_lookup_ip4(&r, scope + 1, ip(127, 0, 0, 2), &vs), DBL_ENOTFOUND);
+	/* names: exact of dn1 + dn2's wildcard at "example"? no: "example" is
+	 * not below itself; dn2 only lists names below example. */
+	CHECK_STR(lookname(&r, scope, "example", 0), "2");
+	CHECK_STR(lookname(&r, scope, "example", 1), "3");
+	CHECK_STR(lookname(&r, scope, "wild.example", 1), "2,3");
+	CHECK_STR(lookname(&r, scope, "x.wild.example", 0), "3"); /* dn1 excluded, dn2 wildcard */
+	CHECK_STR(lookname(&r, scope, "deep.wild.example", 1), "2"); /* dn2 excluded below */
+	CHECK_STR(lookname(&r, scope, "a.deep.wild.example", 0), "2,3");
+	{
+		uint8_t rel[64], key[64];
+		int n = dbl_rel_from_text(rel, "wild.example", 12);
+		size_t kl = dbl_namekey_from_rel(key, rel, (size_t)n);
+		CHECK_INT(dbl_lookup_name_below(&r, scope, key, kl), 0);
+		n = dbl_rel_from_text(rel, "a.deep.wild.example", 19);
+		kl = dbl_namekey_from_rel(key, rel, (size_t)n);
+		CHECK_INT(dbl_lookup_name_below(&r, scope, key, kl), DBL_ENOTFOUND);
+	}
+	dbl_rtxn_end(&r);
+	dbl_db_close(db);
+	unlink(path);
+	rmdir(tmpdir);
+	for (int i = 0; i < 4; i++)
+		ds_free(zen[i]);
+	(void)t6;
+}
+
+static void test_namekey(void)
+{
+	uint8_t rel[256], k1[256], k2[256], k3[256];
+	int n;
+	size_t l1, l2, l3;
+
+	n = dbl_rel_from_text(rel, "WWW.Example", 11);
+	CHECK_INT(n, 12);
+	l1 = dbl_namekey_from_rel(k1, rel, (size_t)n);
+	CHECK(memcmp(k1, "\7example\3www", 12) == 0);
+	n = dbl_rel_from_text(rel, "example", 7);
+	l2 = dbl_namekey_from_rel(k2, rel, (size_t)n);
+	n = dbl_rel_from_text(rel, "examplex", 8);
+	l3 = dbl_namekey_from_rel(k3, rel, (size_t)n);
+	/* a name's key is a prefix of its descendants' keys, not of siblings' */
+	CHECK(l2 < l1 && memcmp(k1, k2, l2) == 0);
+	CHECK(l3 == 9 && memcmp(k3, k2, l2) != 0);
+	CHECK_INT(dbl_namekey_labels(k1, l1), 2);
+	CHECK_INT(dbl_rel_from_text(rel, "a..b", 4), DBL_ESYNTAX);
+	{
+		char l64[80];
+		memset(l64, 'a', 64);
+		CHECK_INT(dbl_rel_from_text(rel, l64, 64), DBL_ETOOBIG); /* 63: RFC 1035 */
+		CHECK_INT(dbl_rel_from_text(rel, l64, 63), 64);
+	}
+}
+
+static void test_sweep_order(void)
+{
+	/* IPv6-width positions incl. the top address (no overflow). */
+	struct dbl_swent e[2] = {{0, ~(dbl_u128)0, 0, 0, 1}, {~(dbl_u128)0, ~(dbl_u128)0, 1, 128, 2}};
+	struct dbl_swout o = {0};
+	CHECK_INT(dbl_sweep(e, 2, DBL_MERGE_FIRST, &o), 0);
+	CHECK_INT(o.nseg, 2);
+	CHECK(o.seg[1].lo == ~(dbl_u128)0 && o.pool[o.seg[1].first] == 2);
+	dbl_swout_free(&o);
+}
+
+TEST_MAIN(test_roundtrip, test_namekey, test_sweep_order)
