@@ -16,6 +16,7 @@
 #include <lmdb.h>
 
 #include "dbl_build.h"
+#include "dbl_db.h"
 #include "dbl_err.h"
 #include "dbl_intern.h"
 #include "dbl_log.h"
@@ -35,7 +36,7 @@ struct writer {
 };
 
 static int w_put(struct writer *w, MDB_dbi dbi, const void *k, size_t kl, const void *v, size_t vl,
-		 unsigned flags)
+                 unsigned flags)
 {
 	MDB_val key = {kl, (void *)k}, val = {vl, (void *)v};
 	int rc = mdb_put(w->txn, dbi, &key, &val, flags);
@@ -63,8 +64,8 @@ struct bscope {
 
 /* Encode the items of the datasets' values listed in one merged segment. */
 static int addr_vset(struct dbl_intern *in, struct dbl_vset_buf *vb, struct bscope *bs,
-		     const struct dbl_swout *per, const uint32_t *segds, const int32_t *refs,
-		     uint32_t nrefs, uint32_t *vsid)
+                     const struct dbl_swout *per, const uint32_t *segds, const int32_t *refs,
+                     uint32_t nrefs, uint32_t *vsid)
 {
 	dbl_vset_buf_reset(vb);
 	for (uint32_t r = 0; r < nrefs; r++) {
@@ -73,7 +74,7 @@ static int addr_vset(struct dbl_intern *in, struct dbl_vset_buf *vb, struct bsco
 		for (uint32_t j = 0; j < s->count; j++) {
 			const struct dbl_value *v = &ds->values[per->pool[s->first + j]];
 			int rc = dbl_intern_add_listing(vb, ds->ttl, v->a, 0,
-							v->has_txt ? v->txt : NULL, v->txtlen);
+			                                v->has_txt ? v->txt : NULL, v->txtlen);
 			if (rc)
 				return rc;
 		}
@@ -82,7 +83,7 @@ static int addr_vset(struct dbl_intern *in, struct dbl_vset_buf *vb, struct bsco
 }
 
 static int put_interval(struct writer *w, int fam, uint32_t scope, dbl_u128 lo, dbl_u128 hi,
-			uint32_t vsid)
+                        uint32_t vsid)
 {
 	uint8_t k[20], v[20], b[16];
 
@@ -103,7 +104,7 @@ static int put_interval(struct writer *w, int fam, uint32_t scope, dbl_u128 lo, 
 
 /* Resolve each dataset's entries, merge the datasets, write intervals. */
 static int build_addr(struct writer *w, struct dbl_intern *in, struct bscope *bs, int fam,
-		      size_t *nintervals)
+                      size_t *nintervals)
 {
 	struct dbl_swout per = {0}, all = {0};
 	struct dbl_swent *e = NULL;
@@ -132,12 +133,13 @@ static int build_addr(struct writer *w, struct dbl_intern *in, struct bscope *bs
 		for (size_t i = 0; i < n; i++) {
 			if (fam == 4) {
 				const struct dbl_ip4ent *x = &ds->ip4[i];
-				e[i] = (struct dbl_swent){x->lo, x->hi, (uint32_t)i, x->prio, x->vid};
+				e[i] =
+				    (struct dbl_swent){x->lo, x->hi, (uint32_t)i, x->prio, x->vid};
 			} else {
 				const struct dbl_ip6ent *x = &ds->ip6[i];
 				e[i] = (struct dbl_swent){dbl_u128_from_bytes(x->lo),
-							  dbl_u128_from_bytes(x->hi), (uint32_t)i,
-							  x->prio, x->vid};
+				                          dbl_u128_from_bytes(x->hi), (uint32_t)i,
+				                          x->prio, x->vid};
 			}
 			if (e[i].lo > e[i].hi) { /* parser bug guard: never an inverted interval */
 				e[i].hi = e[i].lo;
@@ -176,7 +178,7 @@ static int build_addr(struct writer *w, struct dbl_intern *in, struct bscope *bs
 	for (size_t s = 0; s < all.nseg; s++) {
 		uint32_t vsid;
 		rc = addr_vset(in, &vb, bs, &per, segds, all.pool + all.seg[s].first,
-			       all.seg[s].count, &vsid);
+		               all.seg[s].count, &vsid);
 		if (rc)
 			goto out;
 		if (have && phi + 1 == all.seg[s].lo && pvs == vsid) {
@@ -260,7 +262,7 @@ static void add_glue(struct dbl_zone *z, const struct dbl_build_zone *zones, siz
 
 /* Fill zone record z (scopes get ids from *next_scope) from bz. */
 static int make_zone(struct dbl_zone *z, const struct dbl_build_zone *bz, uint32_t id,
-		     uint32_t *next_scope, const struct dbl_build_opts *o)
+                     uint32_t *next_scope, const struct dbl_build_opts *o)
 {
 	time_t newest = 0;
 
@@ -284,7 +286,8 @@ static int make_zone(struct dbl_zone *z, const struct dbl_build_zone *bz, uint32
 			z->ns_ttl = ds->ns_ttl;
 			memcpy(z->ns, ds->ns, sizeof z->ns);
 		}
-		if (ds->ts_expires > 0 && (z->expires == 0 || (uint64_t)ds->ts_expires < z->expires))
+		if (ds->ts_expires > 0 &&
+		    (z->expires == 0 || (uint64_t)ds->ts_expires < z->expires))
 			z->expires = (uint64_t)ds->ts_expires;
 		for (size_t s = 0; s < ds->nsubs; s++) {
 			const struct dbl_wname *sub = &ds->subs[s];
@@ -296,7 +299,7 @@ static int make_zone(struct dbl_zone *z, const struct dbl_build_zone *bz, uint32
 			if (!sc) {
 				if (z->nscopes == DBL_SCOPES_MAX) {
 					dbl_log(DBL_LOG_ERR, "%s: more than %d subzones", ds->label,
-						DBL_SCOPES_MAX - 1);
+					        DBL_SCOPES_MAX - 1);
 					return DBL_ETOOBIG;
 				}
 				sc = &z->scopes[z->nscopes++];
@@ -321,7 +324,124 @@ static int make_zone(struct dbl_zone *z, const struct dbl_build_zone *bz, uint32
 		z->soa.ttl = DBL_TTL_DEFAULT;
 	if (z->ns_ttl == 0)
 		z->ns_ttl = DBL_TTL_DEFAULT;
+	z->version = o->generation;
+	z->data_mtime = (uint64_t)newest;
+	z->fingerprint = bz->fingerprint;
+	for (size_t d = 0; d < bz->nds; d++)
+		z->entries +=
+		    bz->ds[d]->nip4 + bz->ds[d]->nip6 + bz->ds[d]->nnames + bz->ds[d]->nrrs;
 	return 0;
+}
+
+/* ---- unchanged zones: copy from the live generation ---- */
+
+/* Old vsid -> new vsid, filled lazily (0 = not yet interned). */
+struct remap {
+	uint32_t *v;
+	size_t n;
+};
+
+static int remap_vsid(struct remap *m, struct dbl_intern *in, struct dbl_rtxn *r, uint32_t old,
+                      uint32_t *out)
+{
+	const uint8_t *blob;
+	size_t len;
+	int rc;
+
+	if (old < DBL_VSID_FIRST) {
+		*out = old;
+		return 0;
+	}
+	if (old >= m->n) {
+		size_t n = m->n ? m->n : 1024;
+		uint32_t *v;
+		while (n <= old)
+			n *= 2;
+		v = realloc(m->v, n * sizeof *v);
+		if (!v)
+			return -ENOMEM;
+		memset(v + m->n, 0, (n - m->n) * sizeof *v);
+		m->v = v;
+		m->n = n;
+	}
+	if (m->v[old]) {
+		*out = m->v[old];
+		return 0;
+	}
+	if ((rc = dbl_vset_get(r, old, &blob, &len)))
+		return rc;
+	/* Re-intern the blob as is: content-addressed, so a value set shared
+	 * with rebuilt zones keeps one id. */
+	rc = dbl_intern_blob(in, blob, len, out);
+	if (rc == 0)
+		m->v[old] = *out;
+	return rc;
+}
+
+/* Copy every record of old scope `from` in one key space as scope `to`,
+ * remapping the vsids in the value (ip: the last 4 bytes; name: both). */
+static int copy_space(struct writer *w, MDB_dbi dst, struct dbl_rtxn *r, MDB_dbi src, uint32_t from,
+                      uint32_t to, struct remap *m, struct dbl_intern *in, size_t *count)
+{
+	MDB_cursor *c;
+	uint8_t kb[4];
+	MDB_val k = {4, kb}, v;
+	int rc;
+
+	dbl_put_u32(kb, from);
+	if ((rc = mdb_cursor_open(r->txn, src, &c)))
+		return dbl_err_from_mdb(rc);
+	for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); rc == 0;
+	     rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		uint8_t nk[4 + DBL_NAMEKEY_MAX + 16], nv[40];
+		size_t nvs = v.mv_size >= 8 && v.mv_size <= sizeof nv ? v.mv_size : 0;
+		if (k.mv_size < 4 || k.mv_size > sizeof nk || dbl_get_u32(k.mv_data) != from)
+			break;
+		if (!nvs) {
+			rc = DBL_ECORRUPT;
+			break;
+		}
+		memcpy(nk, k.mv_data, k.mv_size);
+		dbl_put_u32(nk, to);
+		memcpy(nv, v.mv_data, nvs);
+		/* ip values end in one vsid; name values are two vsids. */
+		for (size_t off = (dst == w->name ? 0 : nvs - 4); off + 4 <= nvs; off += 4) {
+			uint32_t nid;
+			if ((rc = remap_vsid(m, in, r, dbl_get_u32(nv + off), &nid)))
+				goto out;
+			dbl_put_u32(nv + off, nid);
+		}
+		if ((rc = w_put(w, dst, nk, k.mv_size, nv, nvs, MDB_APPEND)))
+			goto out;
+		(*count)++;
+	}
+	rc = rc == MDB_NOTFOUND ? 0 : dbl_err_from_mdb(rc);
+out:
+	mdb_cursor_close(c);
+	return rc;
+}
+
+static int copy_zone(struct writer *w, struct dbl_intern *in, const struct dbl_build_zone *bz,
+                     struct dbl_zone *z, struct dbl_build_stats *st)
+{
+	struct dbl_rtxn r;
+	struct remap m = {0};
+	int rc = dbl_rtxn_begin(&r, bz->copy_db);
+
+	for (unsigned s = 0; rc == 0 && s < z->nscopes; s++) {
+		uint32_t from = bz->copy_zone->scopes[s].id, to = z->scopes[s].id;
+		const struct dbl_db *db = bz->copy_db;
+		if ((rc = copy_space(w, w->ip4, &r, db->dbi_ip4, from, to, &m, in,
+		                     &st->ip4_intervals)) ||
+		    (rc = copy_space(w, w->ip6, &r, db->dbi_ip6, from, to, &m, in,
+		                     &st->ip6_intervals)))
+			break;
+		rc = copy_space(w, w->name, &r, db->dbi_name, from, to, &m, in, &st->names);
+	}
+	if (r.txn)
+		dbl_rtxn_end(&r);
+	free(m.v);
+	return rc;
 }
 
 static void collect_scope(struct bscope *bs, struct dbl_scope *sc, const struct dbl_build_zone *bz)
@@ -442,7 +562,7 @@ static int finish_writer(struct writer *w, const char *path, size_t *bytes)
 }
 
 int dbl_build_write(const char *path, const struct dbl_build_zone *zones, size_t nzones,
-		    const struct dbl_build_opts *o, struct dbl_build_stats *st)
+                    const struct dbl_build_opts *o, struct dbl_build_stats *st)
 {
 	struct writer w = {0};
 	struct dbl_intern in;
@@ -462,12 +582,17 @@ int dbl_build_write(const char *path, const struct dbl_build_zone *zones, size_t
 	for (size_t i = 0; i < nzones; i++) {
 		uint8_t k[4], buf[65536];
 		int len;
-		if ((rc = make_zone(&zr[i], &zones[i], (uint32_t)i + 1, &next_scope, o)))
-			goto out;
-		add_glue(&zr[i], zones, nzones);
-		for (size_t d = 0; d < zones[i].nds; d++)
-			st->entries += zones[i].ds[d]->nip4 + zones[i].ds[d]->nip6 +
-				       zones[i].ds[d]->nnames + zones[i].ds[d]->nrrs;
+		if (zones[i].copy_zone) {
+			zr[i] = *zones[i].copy_zone;
+			zr[i].id = (uint32_t)i + 1;
+			for (unsigned s = 0; s < zr[i].nscopes; s++)
+				zr[i].scopes[s].id = next_scope++;
+		} else {
+			if ((rc = make_zone(&zr[i], &zones[i], (uint32_t)i + 1, &next_scope, o)))
+				goto out;
+			add_glue(&zr[i], zones, nzones);
+		}
+		st->entries += zr[i].entries;
 		len = dbl_zone_encode(&zr[i], buf, sizeof buf);
 		if (len < 0) {
 			rc = len;
@@ -479,7 +604,13 @@ int dbl_build_write(const char *path, const struct dbl_build_zone *zones, size_t
 	}
 	/* Scope ids ascend with (zone, scope index), so each key space is
 	 * appended in key order across all zones. */
-	for (size_t i = 0; i < nzones; i++)
+	for (size_t i = 0; i < nzones; i++) {
+		if (zones[i].copy_zone) {
+			if ((rc = copy_zone(&w, &in, &zones[i], &zr[i], st)))
+				goto out;
+			st->zones_copied++;
+			continue;
+		}
 		for (unsigned s = 0; s < zr[i].nscopes; s++) {
 			collect_scope(bs, &zr[i].scopes[s], &zones[i]);
 			if ((rc = build_addr(&w, &in, bs, 4, &st->ip4_intervals)) ||
@@ -487,6 +618,7 @@ int dbl_build_write(const char *path, const struct dbl_build_zone *zones, size_t
 			    (rc = write_names(&w, &in, bs, &st->names)))
 				goto out;
 		}
+	}
 	if ((rc = write_vsets(&w, &in)))
 		goto out;
 	st->vsets = in.next - DBL_VSID_FIRST;

@@ -15,11 +15,20 @@
 
 #include "dbl_dataset.h"
 
+struct dbl_db;
+struct dbl_zone;
+
 struct dbl_build_zone {
-	struct dbl_wname name;   /* lowercased wire name */
+	struct dbl_wname name; /* lowercased wire name */
 	size_t nds;
-	struct dbl_dsdata **ds;  /* borrowed, in command-line order */
-	uint32_t flags;          /* DBL_ZONE_FAILED for a zone with no usable data */
+	struct dbl_dsdata **ds; /* borrowed, in command-line order */
+	uint32_t flags;         /* DBL_ZONE_FAILED for a zone with no usable data */
+	uint64_t fingerprint;   /* stored in the zone record (dbl_loadplan.h) */
+	/* Unchanged zone: copy its records from this zone of the live
+	 * generation instead of building from ds (both borrowed; the caller
+	 * keeps the db open during dbl_build_write). */
+	const struct dbl_db *copy_db;
+	const struct dbl_zone *copy_zone;
 };
 
 struct dbl_build_opts {
@@ -30,6 +39,7 @@ struct dbl_build_opts {
 
 struct dbl_build_stats {
 	size_t ip4_intervals, ip6_intervals, names, vsets, entries;
+	size_t zones_copied;
 	size_t bytes; /* size of the written file */
 };
 
@@ -37,6 +47,6 @@ struct dbl_build_stats {
  * fsync'ed and closed on success. Returns 0 or a negative code (DBL_ESPACE
  * when the map or disk is full); on failure the file is removed. */
 int dbl_build_write(const char *path, const struct dbl_build_zone *zones, size_t nzones,
-		    const struct dbl_build_opts *o, struct dbl_build_stats *st);
+                    const struct dbl_build_opts *o, struct dbl_build_stats *st);
 
 #endif

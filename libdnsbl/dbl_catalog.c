@@ -90,6 +90,10 @@ int dbl_zone_encode(const struct dbl_zone *z, uint8_t *buf, size_t cap)
 		zb_u8(&b, s->sublen);
 		zb_put(&b, s->sub, s->sublen);
 	}
+	zb_u64(&b, z->version);
+	zb_u64(&b, z->data_mtime);
+	zb_u64(&b, z->entries);
+	zb_u64(&b, z->fingerprint);
 	return b.err ? b.err : (int)b.len;
 }
 
@@ -192,6 +196,10 @@ int dbl_zone_decode(struct dbl_zone *z, const uint8_t *buf, size_t len)
 		if (q)
 			memcpy(s->sub, q, s->sublen);
 	}
+	z->version = zr_u64(&r);
+	z->data_mtime = zr_u64(&r);
+	z->entries = zr_u64(&r);
+	z->fingerprint = zr_u64(&r);
 	if (r.err)
 		return r.err;
 	if (z->name.len == 0 || z->name.b[z->name.len - 1] != 0)
@@ -236,7 +244,8 @@ void dbl_catalog_free(struct dbl_catalog *cat)
 	memset(cat, 0, sizeof *cat);
 }
 
-static const struct dbl_zone *catalog_get(const struct dbl_catalog *cat, const uint8_t *w, size_t len)
+static const struct dbl_zone *catalog_get(const struct dbl_catalog *cat, const uint8_t *w,
+                                          size_t len)
 {
 	uint32_t h = name_hash(w, len) & cat->index_mask;
 
@@ -251,7 +260,7 @@ static const struct dbl_zone *catalog_get(const struct dbl_catalog *cat, const u
 }
 
 const struct dbl_zone *dbl_catalog_find(const struct dbl_catalog *cat, const uint8_t *lname,
-					size_t *zoff)
+                                        size_t *zoff)
 {
 	size_t off = 0, len = 0;
 
@@ -275,7 +284,7 @@ const struct dbl_zone *dbl_catalog_find(const struct dbl_catalog *cat, const uin
 }
 
 const struct dbl_scope *dbl_zone_scope(const struct dbl_zone *z, const uint8_t *rel, size_t rellen,
-				       size_t *keylen)
+                                       size_t *keylen)
 {
 	uint8_t bound[DBL_NAME_MAX + 1] = {0}; /* label start offsets in rel */
 	const struct dbl_scope *best = NULL;

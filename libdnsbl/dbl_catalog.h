@@ -19,7 +19,7 @@
 #define DBL_NAME_MAX   255 /* 255: RFC 1035 wire name limit */
 #define DBL_NS_MAX     32  /* 32: rbldnsd MAX_NS */
 #define DBL_GLUE_MAX   64
-#define DBL_SCOPES_MAX 64  /* combined subzones per zone, plus the apex */
+#define DBL_SCOPES_MAX 64 /* combined subzones per zone, plus the apex */
 
 struct dbl_wname {
 	uint8_t len; /* wire length including the root label */
@@ -60,8 +60,12 @@ struct dbl_zone {
 	uint32_t flags;  /* DBL_ZONE_* */
 	uint8_t nlabels; /* labels in name, root excluded */
 	struct dbl_wname name;
-	uint64_t expires; /* $TIMESTAMP expiry, unix time; 0 = never */
-	uint64_t loaded;  /* unix time of the load that produced it */
+	uint64_t expires;     /* $TIMESTAMP expiry, unix time; 0 = never */
+	uint64_t loaded;      /* unix time of the load that built this zone's data */
+	uint64_t version;     /* generation in which this zone's data was built */
+	uint64_t data_mtime;  /* newest mtime of the zone's input files */
+	uint64_t entries;     /* input entries (for the shrink gate) */
+	uint64_t fingerprint; /* hash of zone specs and file identities (no-op runs) */
 	struct dbl_soa soa;
 	uint32_t ns_ttl;
 	uint8_t nns;
@@ -97,12 +101,12 @@ void dbl_catalog_free(struct dbl_catalog *cat);
  * of nlabels labels). *zoff receives the offset of the zone name inside
  * lname. Returns NULL when no zone matches. No allocation. */
 const struct dbl_zone *dbl_catalog_find(const struct dbl_catalog *cat, const uint8_t *lname,
-					size_t *zoff);
+                                        size_t *zoff);
 
 /* Most specific scope of z whose subzone is a suffix of rel, the query name
  * labels under the zone (rel/rellen: labels only, no root). *soff receives
  * the length of rel that lies under the scope (the key part). */
 const struct dbl_scope *dbl_zone_scope(const struct dbl_zone *z, const uint8_t *rel, size_t rellen,
-				       size_t *keylen);
+                                       size_t *keylen);
 
 #endif

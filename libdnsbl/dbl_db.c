@@ -137,8 +137,9 @@ int dbl_db_open_file(struct dbl_db **out, const char *path)
 	}
 	rc = meta_get(txn, db->dbi_meta, "schema", &v);
 	if (rc == 0 && (v.mv_size != 4 || dbl_get_u32(v.mv_data) != DBL_SCHEMA_VERSION)) {
-		dbl_log(DBL_LOG_ERR, "%s: database schema version %u, this program reads version %u",
-			path, v.mv_size == 4 ? dbl_get_u32(v.mv_data) : 0u, DBL_SCHEMA_VERSION);
+		dbl_log(DBL_LOG_ERR,
+		        "%s: database schema version %u, this program reads version %u", path,
+		        v.mv_size == 4 ? dbl_get_u32(v.mv_data) : 0u, DBL_SCHEMA_VERSION);
 		rc = DBL_ESCHEMA;
 	}
 	if (rc == DBL_ENOTFOUND)
@@ -293,7 +294,7 @@ int dbl_lookup_ip6(struct dbl_rtxn *r, uint32_t scope, const uint8_t addr[16], u
 }
 
 int dbl_lookup_ip6_any(struct dbl_rtxn *r, uint32_t scope, const uint8_t lo[16],
-		       const uint8_t hi[16])
+                       const uint8_t hi[16])
 {
 	uint8_t kb[20];
 	MDB_val k = {20, kb}, v;
@@ -308,7 +309,7 @@ int dbl_lookup_ip6_any(struct dbl_rtxn *r, uint32_t scope, const uint8_t lo[16],
 }
 
 int dbl_lookup_name(struct dbl_rtxn *r, uint32_t scope, const uint8_t *key, size_t keylen,
-		    struct dbl_namerec *rec)
+                    struct dbl_namerec *rec)
 {
 	uint8_t kb[4 + DBL_NAMEKEY_MAX];
 	MDB_val k = {4 + keylen, kb}, v;

@@ -62,7 +62,7 @@ int dbl_lookup_ip6(struct dbl_rtxn *r, uint32_t scope, const uint8_t addr[16], u
 /* 0 if any address in [lo, hi] is listed (empty non-terminal test). */
 int dbl_lookup_ip4_any(struct dbl_rtxn *r, uint32_t scope, uint32_t lo, uint32_t hi);
 int dbl_lookup_ip6_any(struct dbl_rtxn *r, uint32_t scope, const uint8_t lo[16],
-		       const uint8_t hi[16]);
+                       const uint8_t hi[16]);
 
 struct dbl_namerec {
 	uint32_t exact; /* DBL_VSID_NONE / DBL_VSID_EMPTY / vsid */
@@ -70,7 +70,7 @@ struct dbl_namerec {
 };
 /* Name record at key (dbl_name.h). 0 or DBL_ENOTFOUND. */
 int dbl_lookup_name(struct dbl_rtxn *r, uint32_t scope, const uint8_t *key, size_t keylen,
-		    struct dbl_namerec *rec);
+                    struct dbl_namerec *rec);
 /* 0 if some record lies strictly below key, DBL_ENOTFOUND otherwise. */
 int dbl_lookup_name_below(struct dbl_rtxn *r, uint32_t scope, const uint8_t *key, size_t keylen);
 

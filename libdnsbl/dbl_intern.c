@@ -39,7 +39,7 @@ static bool vb_has(const struct dbl_vset_buf *vb, const uint8_t *item, size_t n)
 }
 
 int dbl_intern_add_listing(struct dbl_vset_buf *vb, uint32_t ttl, const uint8_t a[4],
-			   uint8_t subject, const char *txt, uint16_t txtlen)
+                           uint8_t subject, const char *txt, uint16_t txtlen)
 {
 	size_t before = vb->len;
 	unsigned cnt = vb->count;
@@ -57,7 +57,7 @@ int dbl_intern_add_listing(struct dbl_vset_buf *vb, uint32_t ttl, const uint8_t 
 }
 
 int dbl_intern_add_rr(struct dbl_vset_buf *vb, uint32_t ttl, uint16_t type, const uint8_t *rdata,
-		      uint16_t rdlen)
+                      uint16_t rdlen)
 {
 	size_t before = vb->len;
 	unsigned cnt = vb->count;
@@ -114,14 +114,23 @@ static int grow_slots(struct dbl_intern *in)
 
 int dbl_intern_vset(struct dbl_intern *in, struct dbl_vset_buf *vb, uint32_t *vsid)
 {
-	uint32_t h;
-
 	if (vb->count == 0) {
 		*vsid = DBL_VSID_EMPTY;
 		return 0;
 	}
 	dbl_vset_finish(vb);
-	if (vb->len > 0xFFFF || vb->count > 0xFFFF)
+	if (vb->count > 0xFFFF)
+		return DBL_ETOOBIG;
+	return dbl_intern_blob(in, vb->b, vb->len, vsid);
+}
+
+int dbl_intern_blob(struct dbl_intern *in, const uint8_t *blob, size_t len, uint32_t *vsid)
+{
+	struct dbl_vset_buf view = {(uint8_t *)blob, len, len, 0};
+	struct dbl_vset_buf *vb = &view;
+	uint32_t h;
+
+	if (len > 0xFFFF) /* the offset table keeps 16 bits of length */
 		return DBL_ETOOBIG;
 	if (!in->slots || (in->next - DBL_VSID_FIRST + 1) * 2 > in->mask)
 		if (grow_slots(in))

@@ -28,7 +28,8 @@ int dbl_log_enabled(int level)
 
 void dbl_log(int level, const char *fmt, ...)
 {
-	static const char *names[] = {"emerg", "alert", "crit", "error", "warning", "notice", "info", "debug"};
+	static const char *names[] = {"emerg",   "alert",  "crit", "error",
+	                              "warning", "notice", "info", "debug"};
 	char msg[2048];
 	va_list ap;
 

@@ -7,7 +7,13 @@
 #ifndef DBL_LOG_H
 #define DBL_LOG_H
 
-enum { DBL_LOG_ERR = 3, DBL_LOG_WARNING = 4, DBL_LOG_NOTICE = 5, DBL_LOG_INFO = 6, DBL_LOG_DEBUG = 7 };
+enum {
+	DBL_LOG_ERR = 3,
+	DBL_LOG_WARNING = 4,
+	DBL_LOG_NOTICE = 5,
+	DBL_LOG_INFO = 6,
+	DBL_LOG_DEBUG = 7
+};
 
 typedef void (*dbl_log_sink)(int level, const char *msg, void *arg);
 

@@ -28,8 +28,8 @@ int dbl_rel_from_text(uint8_t *rel, const char *text, size_t len)
 			int c = (unsigned char)text[i++];
 			if (c == '\\' && i < len) {
 				if (i + 2 < len && text[i] >= '0' && text[i] <= '9' &&
-				    text[i + 1] >= '0' && text[i + 1] <= '9' && text[i + 2] >= '0' &&
-				    text[i + 2] <= '9') {
+				    text[i + 1] >= '0' && text[i + 1] <= '9' &&
+				    text[i + 2] >= '0' && text[i + 2] <= '9') {
 					c = (text[i] - '0') * 100 + (text[i + 1] - '0') * 10 +
 					    (text[i + 2] - '0');
 					if (c > 255)

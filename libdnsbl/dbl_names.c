@@ -61,7 +61,7 @@ static bool group_has(const struct nent *g, size_t n, uint16_t d, bool wild, boo
 
 /* Add dataset d's entries of kind wild from group g to vb. */
 static int group_add(struct dbl_vset_buf *vb, struct dbl_dsdata *const *ds, const struct nent *g,
-		     size_t n, uint16_t d, bool wild, uint8_t subject)
+                     size_t n, uint16_t d, bool wild, uint8_t subject)
 {
 	for (size_t i = 0; i < n; i++) {
 		const struct nent *e = &g[i];
@@ -74,7 +74,7 @@ static int group_add(struct dbl_vset_buf *vb, struct dbl_dsdata *const *ds, cons
 		} else {
 			const struct dbl_value *v = &ds[d]->values[e->vid];
 			rc = dbl_intern_add_listing(vb, ds[d]->ttl, v->a, subject,
-						    v->has_txt ? v->txt : NULL, v->txtlen);
+			                            v->has_txt ? v->txt : NULL, v->txtlen);
 		}
 		if (rc)
 			return rc;
@@ -84,7 +84,7 @@ static int group_add(struct dbl_vset_buf *vb, struct dbl_dsdata *const *ds, cons
 
 /* Dataset d's contribution from its nearest wildcard ancestor on the stack. */
 static int add_ancestor(struct dbl_vset_buf *vb, struct dbl_dsdata *const *ds,
-			const struct frame *st, size_t nst, uint16_t d)
+                        const struct frame *st, size_t nst, uint16_t d)
 {
 	for (size_t f = nst; f-- > 0;) {
 		bool excl;
@@ -113,8 +113,8 @@ static int out_push(struct dbl_namerecs *o, const struct nent *g, uint32_t exact
 
 /* Merged vsid for one kind (exact or wild) at group g. */
 static int merge_kind(struct dbl_intern *in, struct dbl_vset_buf *vb, struct dbl_dsdata *const *ds,
-		      size_t nds, const struct nent *g, size_t n, bool wild, const struct frame *st,
-		      size_t nst, uint32_t *vsid)
+                      size_t nds, const struct nent *g, size_t n, bool wild, const struct frame *st,
+                      size_t nst, uint32_t *vsid)
 {
 	uint8_t labels = (uint8_t)dbl_namekey_labels(g->key, g->keylen);
 	bool any = false, excl;
@@ -137,7 +137,7 @@ static int merge_kind(struct dbl_intern *in, struct dbl_vset_buf *vb, struct dbl
 }
 
 int dbl_names_build(struct dbl_dsdata *const *ds, size_t nds, struct dbl_intern *in,
-		    struct dbl_namerecs *out)
+                    struct dbl_namerecs *out)
 {
 	struct nent *e;
 	struct frame st[DBL_NAME_MAX]; /* 127 labels at most: RFC 1035 */
@@ -156,11 +156,13 @@ int dbl_names_build(struct dbl_dsdata *const *ds, size_t nds, struct dbl_intern 
 	for (size_t d = 0; d < nds; d++) {
 		for (size_t i = 0; i < ds[d]->nnames; i++) {
 			const struct dbl_nameent *x = &ds[d]->names[i];
-			e[n++] = (struct nent){x->key, x->keylen, x->wild, (uint16_t)d, ord++, x->vid, -1};
+			e[n++] = (struct nent){x->key, x->keylen, x->wild, (uint16_t)d,
+			                       ord++,  x->vid,    -1};
 		}
 		for (size_t i = 0; i < ds[d]->nrrs; i++) {
 			const struct dbl_rrent *x = &ds[d]->rrs[i];
-			e[n++] = (struct nent){x->key, x->keylen, x->wild, (uint16_t)d, ord++, 0, (int32_t)i};
+			e[n++] = (struct nent){x->key, x->keylen, x->wild,   (uint16_t)d,
+			                       ord++,  0,         (int32_t)i};
 		}
 	}
 	qsort(e, n, sizeof *e, nent_cmp);
@@ -171,8 +173,9 @@ int dbl_names_build(struct dbl_dsdata *const *ds, size_t nds, struct dbl_intern 
 		while (j < n && key_cmp(e[i].key, e[i].keylen, e[j].key, e[j].keylen) == 0)
 			j++;
 		/* Pre-order: pop frames that are not ancestors of this key. */
-		while (nst > 0 && !(st[nst - 1].first->keylen < e[i].keylen &&
-				    memcmp(st[nst - 1].first->key, e[i].key, st[nst - 1].first->keylen) == 0))
+		while (nst > 0 &&
+		       !(st[nst - 1].first->keylen < e[i].keylen &&
+		         memcmp(st[nst - 1].first->key, e[i].key, st[nst - 1].first->keylen) == 0))
 			nst--;
 		rc = merge_kind(in, &vb, ds, nds, &e[i], j - i, false, st, nst, &exact);
 		if (rc == 0)
@@ -182,8 +185,8 @@ int dbl_names_build(struct dbl_dsdata *const *ds, size_t nds, struct dbl_intern 
 		for (size_t k = i; k < j; k++)
 			has_wild |= e[k].wild;
 		if (has_wild && nst < sizeof st / sizeof st[0])
-			st[nst++] = (struct frame){&e[i], j - i,
-						   (uint8_t)dbl_namekey_labels(e[i].key, e[i].keylen)};
+			st[nst++] = (struct frame){
+			    &e[i], j - i, (uint8_t)dbl_namekey_labels(e[i].key, e[i].keylen)};
 		i = j;
 	}
 	/* out->v[].key points into the datasets, not into e. */

@@ -30,7 +30,7 @@ struct dbl_namerecs {
 /* Build records for ds[0..nds) (one scope). Value sets are interned in in.
  * Returns 0 or -ENOMEM / DBL_ETOOBIG. */
 int dbl_names_build(struct dbl_dsdata *const *ds, size_t nds, struct dbl_intern *in,
-		    struct dbl_namerecs *out);
+                    struct dbl_namerecs *out);
 void dbl_namerecs_free(struct dbl_namerecs *r);
 
 #endif

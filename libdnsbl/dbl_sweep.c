@@ -151,7 +151,7 @@ static void sort_by_ord(uint32_t *v, uint32_t n, const struct dbl_swent *e)
 }
 
 static int emit(struct dbl_swout *o, dbl_u128 lo, dbl_u128 hi, struct plist *l,
-		const struct dbl_swent *e, enum dbl_merge policy)
+                const struct dbl_swent *e, enum dbl_merge policy)
 {
 	uint32_t first = (uint32_t)o->npool, cnt = 0;
 	struct dbl_swseg *prev;

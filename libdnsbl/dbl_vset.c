@@ -95,7 +95,7 @@ static int vb_reserve(struct dbl_vset_buf *vb, size_t n)
 }
 
 int dbl_vset_add_listing(struct dbl_vset_buf *vb, uint32_t ttl, const uint8_t a[4], uint8_t subject,
-			 const char *txt, uint16_t txtlen)
+                         const char *txt, uint16_t txtlen)
 {
 	size_t n = 12 + (txt ? txtlen : 0);
 	uint8_t *p;
@@ -116,7 +116,7 @@ int dbl_vset_add_listing(struct dbl_vset_buf *vb, uint32_t ttl, const uint8_t a[
 }
 
 int dbl_vset_add_rr(struct dbl_vset_buf *vb, uint32_t ttl, uint16_t type, const uint8_t *rdata,
-		    uint16_t rdlen)
+                    uint16_t rdlen)
 {
 	size_t n = 9 + (size_t)rdlen;
 	uint8_t *p;

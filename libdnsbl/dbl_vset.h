@@ -46,9 +46,9 @@ void dbl_vset_buf_reset(struct dbl_vset_buf *vb);
 void dbl_vset_buf_free(struct dbl_vset_buf *vb);
 /* Append one item (returns 0 or -ENOMEM). txt NULL = no TXT. */
 int dbl_vset_add_listing(struct dbl_vset_buf *vb, uint32_t ttl, const uint8_t a[4], uint8_t subject,
-			 const char *txt, uint16_t txtlen);
+                         const char *txt, uint16_t txtlen);
 int dbl_vset_add_rr(struct dbl_vset_buf *vb, uint32_t ttl, uint16_t type, const uint8_t *rdata,
-		    uint16_t rdlen);
+                    uint16_t rdlen);
 /* Finish: writes the count header; vb->b/vb->len is the blob. */
 void dbl_vset_finish(struct dbl_vset_buf *vb);
 

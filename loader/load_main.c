@@ -6,7 +6,6 @@
  */
 #include <errno.h>
 #include <getopt.h>
-#include <inttypes.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +20,7 @@
 #include "dbl_log.h"
 #include "dbl_name.h"
 #include "dbl_parse.h"
+#include "load_plan.h"
 
 #define EXIT_DATA  1 /* a file could not be used: nothing published */
 #define EXIT_USAGE 2
@@ -52,12 +52,23 @@ static const char usage_text[] =
     "                         (default 1)\n"
     "  -m, --mapsize BYTES    maximum database size (default 64G, sparse)\n"
     "  -n, --dry-run          parse and verify only, publish nothing\n"
+    "  -s, --max-shrink PCT   refuse a zone whose entry count drops by more than\n"
+    "                         PCT percent against the live data (default 50):\n"
+    "                         an empty or stub feed file must not unlist everyone\n"
+    "  -f, --force            publish even when the shrink gate would refuse\n"
+    "  -r, --rebuild          rebuild every zone, even unchanged ones\n"
     "  -q, --quiet            print errors and warnings only\n"
     "  -h, --help             this text\n"
     "  -V, --version          program version\n"
     "\n"
-    "Exit status: 0 published (or verified with --dry-run); 1 a file could not\n"
-    "be used or the database could not be written (nothing published);\n"
+    "Only zones whose files changed (name, inode, size, mtime) are parsed\n"
+    "again; the others are copied from the live generation. When nothing\n"
+    "changed, nothing is written. A zone whose files cannot be used (I/O\n"
+    "error, CKSUM mismatch, file changed while read, $TIMESTAMP in the future,\n"
+    "shrink gate) keeps its previous data; the other zones are still published.\n"
+    "\n"
+    "Exit status: 0 published, or nothing to do; 1 at least one zone was\n"
+    "refused (its previous data kept) or the database could not be written;\n"
     "2 usage error.\n"
     "\n"
     "Files in DIR: gen-N.mdb (one generation each), current (symlink to the\n"
@@ -68,13 +79,15 @@ struct load_opts {
 	struct dbl_parse_opts popts;
 	unsigned keep;
 	size_t mapsize;
-	int dry_run, quiet;
+	unsigned max_shrink; /* percent */
+	int dry_run, quiet, force, rebuild;
 };
 
 /* One loaded dataset group, shared by every zone spec with the same
- * "type:files" text (rbldnsd loads such a dataset once). */
+ * type and files (rbldnsd loads such a dataset once). */
 struct loaded {
 	char key[4096];
+	int rc; /* result of the load; ds valid when 0 */
 	struct dbl_dsdata **ds;
 	size_t nds;
 };
@@ -111,6 +124,9 @@ static int parse_args(int argc, char **argv, struct load_opts *o)
 	    {"keep", required_argument, NULL, 'k'},
 	    {"mapsize", required_argument, NULL, 'm'},
 	    {"dry-run", no_argument, NULL, 'n'},
+	    {"max-shrink", required_argument, NULL, 's'},
+	    {"force", no_argument, NULL, 'f'},
+	    {"rebuild", no_argument, NULL, 'r'},
 	    {"quiet", no_argument, NULL, 'q'},
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, 'V'},
@@ -119,7 +135,7 @@ static int parse_args(int argc, char **argv, struct load_opts *o)
 	unsigned long long v;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "d:ew:k:m:nqhV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "d:ew:k:m:ns:frqhV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'd':
 			o->db = optarg;
@@ -145,6 +161,17 @@ static int parse_args(int argc, char **argv, struct load_opts *o)
 		case 'n':
 			o->dry_run = 1;
 			break;
+		case 's':
+			if (parse_uint(optarg, 100, &v))
+				goto badnum;
+			o->max_shrink = (unsigned)v;
+			break;
+		case 'f':
+			o->force = 1;
+			break;
+		case 'r':
+			o->rebuild = 1;
+			break;
 		case 'q':
 			o->quiet = 1;
 			break;
@@ -165,7 +192,7 @@ static int parse_args(int argc, char **argv, struct load_opts *o)
 	}
 	if (optind >= argc) {
 		fprintf(stderr, "dnsbl-load: no ZONESPEC given (zone:type:file[,file...])\n"
-				"Try 'dnsbl-load --help'.\n");
+		                "Try 'dnsbl-load --help'.\n");
 		return -1;
 	}
 	return 0;
@@ -181,154 +208,204 @@ static double now_mono(void)
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-/* Load every spec; group datasets by zone in order of first appearance. */
-static int load_all(char **specs, int nspecs, const struct load_opts *o, struct loaded *ld,
-		    size_t *nld, struct dbl_build_zone *zones, size_t *nzones)
+static void spec_key(const struct dbl_zonespec *zs, char *key, size_t cap)
 {
-	for (int i = 0; i < nspecs; i++) {
-		struct dbl_zonespec zs;
-		char err[256];
-		struct loaded *l = NULL;
-		struct dbl_build_zone *z = NULL;
-		const char *tf;
-		int rc;
+	size_t o = (size_t)snprintf(key, cap, "%s", zs->type);
+	for (size_t f = 0; f < zs->nfiles && o < cap; f++)
+		o += (size_t)snprintf(key + o, cap - o, ":%s", zs->files[f]);
+}
 
-		if (dbl_zonespec_parse(&zs, specs[i], err, sizeof err)) {
-			dbl_log(DBL_LOG_ERR, "zone spec '%s': %s", specs[i], err);
-			return EXIT_USAGE;
-		}
-		tf = strchr(specs[i], ':');
-		tf = tf ? tf + 1 : specs[i];
+/* Parse every spec of a zone being rebuilt (each type:files only once per
+ * run) and fill bz. Refuses the zone on the first unusable spec. */
+static void load_zone(struct load_zone *z, const struct load_opts *o, struct loaded *ld,
+                      size_t *nld, struct dbl_build_zone *bz)
+{
+	size_t entries = 0;
+
+	for (size_t s = 0; s < z->nspecs; s++) {
+		const struct dbl_zonespec *zs = &z->specs[s];
+		char key[4096];
+		struct loaded *l = NULL;
+		spec_key(zs, key, sizeof key);
 		for (size_t k = 0; k < *nld && !l; k++)
-			if (strcmp(ld[k].key, tf) == 0)
+			if (strcmp(ld[k].key, key) == 0)
 				l = &ld[k];
 		if (!l) {
 			l = &ld[(*nld)++];
-			snprintf(l->key, sizeof l->key, "%s", tf);
-			rc = dbl_dataset_load(&zs, &o->popts, &l->ds, &l->nds);
-			if (rc) {
-				dbl_log(DBL_LOG_ERR, "%s: not loaded: %s; nothing published",
-					specs[i], dbl_strerror(rc));
-				dbl_zonespec_free(&zs);
-				(*nld)--;
-				return EXIT_DATA;
-			}
+			snprintf(l->key, sizeof l->key, "%s", key);
+			l->rc = dbl_dataset_load(zs, &o->popts, &l->ds, &l->nds);
 		}
-		for (size_t k = 0; k < *nzones && !z; k++)
-			if (zones[k].name.len == zs.zone.len &&
-			    memcmp(zones[k].name.b, zs.zone.b, zs.zone.len) == 0)
-				z = &zones[k];
-		if (!z) {
-			z = &zones[(*nzones)++];
-			memset(z, 0, sizeof *z);
-			z->name = zs.zone;
-			z->ds = calloc((size_t)nspecs * 64, sizeof *z->ds);
-			if (!z->ds)
-				return EXIT_DATA;
+		if (l->rc) {
+			load_plan_refuse(z, "%s:%s not loaded: %s", zs->type, zs->files[0],
+			                 dbl_strerror(l->rc));
+			bz->nds = 0;
+			return;
 		}
-		for (size_t k = 0; k < l->nds && z->nds < (size_t)nspecs * 64; k++)
-			z->ds[z->nds++] = l->ds[k];
-		dbl_zonespec_free(&zs);
+		for (size_t k = 0; k < l->nds; k++) {
+			const struct dbl_dsdata *d = l->ds[k];
+			bz->ds[bz->nds++] = l->ds[k];
+			entries += d->nip4 + d->nip6 + d->nnames + d->nrrs;
+		}
 	}
-	return 0;
+	/* Shrink gate: a feed that suddenly lost most of its entries is far
+	 * more likely a stub or truncated download than a clean Internet. */
+	if (z->old && !o->force && z->old->entries > 0 &&
+	    (double)entries < (double)z->old->entries * (100 - o->max_shrink) / 100.0) {
+		load_plan_refuse(z,
+		                 "entries would drop from %llu to %zu (-%.0f%%), more than "
+		                 "--max-shrink %u%% (use --force to accept)",
+		                 (unsigned long long)z->old->entries, entries,
+		                 100.0 - 100.0 * (double)entries / (double)z->old->entries,
+		                 o->max_shrink);
+		bz->nds = 0;
+	}
 }
 
-static void report(const struct dbl_build_zone *zones, size_t nzones, int quiet)
+static void report(const struct load_plan *p, const struct dbl_build_zone *bz, int quiet)
 {
-	for (size_t i = 0; i < nzones && !quiet; i++) {
-		char name[1024];
+	static const char *what[] = {"rebuilt", "unchanged", "REFUSED, previous data kept",
+	                             "REFUSED, no previous data: SERVFAIL"};
+	for (size_t i = 0; i < p->nzones && !quiet; i++) {
+		const struct load_zone *z = &p->zones[i];
 		size_t entries = 0, warnings = 0;
-		for (size_t d = 0; d < zones[i].nds; d++) {
-			const struct dbl_dsdata *ds = zones[i].ds[d];
+		for (size_t d = 0; d < bz[i].nds; d++) {
+			const struct dbl_dsdata *ds = bz[i].ds[d];
 			entries += ds->nip4 + ds->nip6 + ds->nnames + ds->nrrs;
 			warnings += ds->nwarnings;
 		}
-		dbl_wname_to_text(zones[i].name.b, name, sizeof name);
-		dbl_log(DBL_LOG_INFO, "zone %s: %zu dataset(s), %zu entries, %zu bad line(s) skipped",
-			name, zones[i].nds, entries, warnings);
+		if (z->action == LOAD_BUILD)
+			dbl_log(DBL_LOG_INFO,
+			        "zone %s: rebuilt: %zu dataset(s), %zu entries, %zu bad "
+			        "line(s) skipped",
+			        z->text, bz[i].nds, entries, warnings);
+		else
+			dbl_log(DBL_LOG_INFO, "zone %s: %s (%llu entries)", z->text,
+			        what[z->action],
+			        z->old ? (unsigned long long)z->old->entries : 0ull);
 	}
 }
 
 int main(int argc, char **argv)
 {
 	struct load_opts o = {0};
-	struct loaded *ld;
-	struct dbl_build_zone *zones;
+	struct load_plan plan;
+	struct loaded *ld = NULL;
+	struct dbl_build_zone *zones = NULL;
 	struct dbl_build_stats st;
 	struct dbl_build_opts bo = {0};
-	size_t nld = 0, nzones = 0;
-	char tmp[PATH_MAX], final[PATH_MAX];
+	size_t nld = 0;
+	char tmp[PATH_MAX + 8], final[PATH_MAX];
 	double t0 = now_mono(), t1;
-	int rc, lockfd = -1, nspecs;
+	int rc, lockfd = -1, nspecs, refused = 0;
 
 	dbl_log_init("dnsbl-load", DBL_LOG_INFO);
 	o.popts.max_warnings = 5;
 	o.keep = 1;
+	o.max_shrink = 50;
 	if (parse_args(argc, argv, &o))
 		return EXIT_USAGE;
 	if (o.quiet)
 		dbl_log_init("dnsbl-load", DBL_LOG_WARNING);
 	o.popts.now = time(NULL);
 	nspecs = argc - optind;
-	ld = calloc((size_t)nspecs, sizeof *ld);
-	zones = calloc((size_t)nspecs, sizeof *zones);
-	if (!ld || !zones)
-		return EXIT_DATA;
 	if (!o.dry_run) {
 		if (mkdir(o.db, 0755) != 0 && errno != EEXIST) {
-			dbl_log(DBL_LOG_ERR, "%s: cannot create directory: %s", o.db, strerror(errno));
+			dbl_log(DBL_LOG_ERR, "%s: cannot create directory: %s", o.db,
+			        strerror(errno));
 			return EXIT_DATA;
 		}
+		/* Serialise loader runs: a second one waits for the first. */
 		lockfd = dbl_db_lock(o.db, 0);
 		if (lockfd < 0) {
 			dbl_log(DBL_LOG_ERR, "%s/.lock: %s", o.db, dbl_strerror(lockfd));
 			return EXIT_DATA;
 		}
 	}
-	rc = load_all(argv + optind, nspecs, &o, ld, &nld, zones, &nzones);
-	if (rc)
+	rc = load_plan_make(&plan, argv + optind, nspecs);
+	if (rc) {
+		load_plan_free(&plan);
+		if (lockfd >= 0)
+			close(lockfd);
+		return rc == DBL_ESYNTAX ? EXIT_USAGE : EXIT_DATA;
+	}
+	if (!o.dry_run && load_plan_compare(&plan, o.db, o.rebuild)) {
+		dbl_log(DBL_LOG_INFO, "no input changed: generation %llu stays live (%.2f s)",
+		        (unsigned long long)plan.old->generation, now_mono() - t0);
+		rc = 0;
 		goto out;
+	}
+	ld = calloc((size_t)nspecs, sizeof *ld);
+	zones = calloc(plan.nzones, sizeof *zones);
+	if (!ld || !zones) {
+		rc = EXIT_DATA;
+		goto out;
+	}
+	for (size_t i = 0; i < plan.nzones; i++) {
+		struct load_zone *z = &plan.zones[i];
+		struct dbl_build_zone *bz = &zones[i];
+		bz->name = z->name;
+		bz->fingerprint = z->fingerprint;
+		bz->ds = calloc((size_t)nspecs * DBL_SCOPES_MAX, sizeof *bz->ds);
+		if (!bz->ds) {
+			rc = EXIT_DATA;
+			goto out;
+		}
+		if (z->action == LOAD_BUILD || o.dry_run)
+			load_zone(z, &o, ld, &nld, bz);
+		if (z->action == LOAD_COPY || z->action == LOAD_KEEP) {
+			bz->copy_db = plan.old;
+			bz->copy_zone = z->old;
+		} else if (z->action == LOAD_FAILED) {
+			bz->flags = DBL_ZONE_FAILED;
+		}
+		refused += z->action == LOAD_KEEP || z->action == LOAD_FAILED;
+	}
 	t1 = now_mono();
-	report(zones, nzones, o.quiet);
+	report(&plan, zones, o.quiet);
 	if (o.dry_run) {
 		dbl_log(DBL_LOG_INFO, "dry run: %zu zone(s) parsed in %.2f s, nothing published",
-			nzones, t1 - t0);
+		        plan.nzones, t1 - t0);
+		rc = refused ? EXIT_DATA : 0;
 		goto out;
 	}
 	bo.generation = dbl_db_next_generation(o.db);
 	bo.now = o.popts.now;
 	bo.mapsize = o.mapsize;
-	snprintf(final, sizeof final, "%s/gen-%" PRIu64 ".mdb", o.db, bo.generation);
+	snprintf(final, sizeof final, "%s/gen-%llu.mdb", o.db, (unsigned long long)bo.generation);
 	snprintf(tmp, sizeof tmp, "%s.tmp", final);
-	rc = dbl_build_write(tmp, zones, nzones, &bo, &st);
+	rc = dbl_build_write(tmp, zones, plan.nzones, &bo, &st);
 	if (rc) {
 		dbl_log(DBL_LOG_ERR, "%s: cannot write database: %s; nothing published", tmp,
-			dbl_strerror(rc));
+		        dbl_strerror(rc));
 		rc = EXIT_DATA;
 		goto out;
 	}
 	if (rename(tmp, final) != 0 || (rc = dbl_db_publish(o.db, bo.generation, o.keep)) != 0) {
 		dbl_log(DBL_LOG_ERR, "%s: cannot publish: %s", final,
-			rc ? dbl_strerror(rc) : strerror(errno));
+		        rc ? dbl_strerror(rc) : strerror(errno));
 		unlink(tmp);
 		rc = EXIT_DATA;
 		goto out;
 	}
 	dbl_log(DBL_LOG_INFO,
-		"published generation %" PRIu64 ": %zu zone(s), %zu entries -> %zu IPv4 + %zu "
-		"IPv6 intervals, %zu names, %zu value sets, %.1f MB; parse %.2f s, total %.2f s",
-		bo.generation, nzones, st.entries, st.ip4_intervals, st.ip6_intervals, st.names,
-		st.vsets, st.bytes / 1e6, t1 - t0, now_mono() - t0);
+	        "published generation %llu: %zu zone(s) (%zu copied unchanged), %zu entries -> "
+	        "%zu IPv4 + %zu IPv6 intervals, %zu names, %zu value sets, %.1f MB; parse %.2f s, "
+	        "total %.2f s",
+	        (unsigned long long)bo.generation, plan.nzones, st.zones_copied, st.entries,
+	        st.ip4_intervals, st.ip6_intervals, st.names, st.vsets, st.bytes / 1e6, t1 - t0,
+	        now_mono() - t0);
+	rc = refused ? EXIT_DATA : 0;
 out:
 	for (size_t i = 0; i < nld; i++) {
 		for (size_t k = 0; k < ld[i].nds; k++)
 			dbl_dsdata_free(ld[i].ds[k]);
 		free(ld[i].ds);
 	}
-	for (size_t i = 0; i < nzones; i++)
+	for (size_t i = 0; zones && i < plan.nzones; i++)
 		free(zones[i].ds);
 	free(ld);
 	free(zones);
+	load_plan_free(&plan);
 	if (lockfd >= 0)
 		close(lockfd);
 	return rc;

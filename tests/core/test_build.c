@@ -224,6 +224,40 @@ static void test_roundtrip(void)
 		CHECK_INT(dbl_lookup_name_below(&r, scope, key, kl), DBL_ENOTFOUND);
 	}
 	dbl_rtxn_end(&r);
+
+	/* Generation 8: zen.test copied unchanged from generation 7, plus a
+	 * rebuilt zone sharing a value set with it. */
+	{
+		struct dbl_build_zone z2[2] = {{.copy_db = db, .copy_zone = &db->cat.zones[0]},
+		                               {.nds = 1, .ds = &set, .fingerprint = 42}};
+		struct dbl_build_opts o2 = {.generation = 8, .now = 2000};
+		struct dbl_db *db2;
+		char path2[256];
+		z2[0].name = db->cat.zones[0].name;
+		dbl_wname_from_text(&z2[1].name, "other.test", 10);
+		snprintf(path2, sizeof path2, "%s/gen-8.mdb", tmpdir);
+		CHECK_INT(dbl_build_write(path2, z2, 2, &o2, &st), 0);
+		CHECK_INT(st.zones_copied, 1);
+		CHECK_INT(dbl_db_open_file(&db2, path2), 0);
+		CHECK_INT(db2->cat.nzones, 2);
+		CHECK_INT(db2->cat.zones[0].version, 7); /* data built in generation 7 */
+		CHECK_INT(db2->cat.zones[1].version, 8);
+		CHECK_INT(db2->cat.zones[1].fingerprint, 42);
+		CHECK_INT(db2->cat.zones[0].entries, db->cat.zones[0].entries);
+		scope = db2->cat.zones[0].scopes[0].id;
+		CHECK_INT(dbl_rtxn_begin(&r, db2), 0);
+		CHECK_STR(look4(&r, scope, ip(127, 0, 0, 2)), "2,3,6");
+		CHECK_STR(look4(&r, scope, ip(10, 0, 0, 5)), "-");
+		CHECK_STR(look4(&r, scope, ip(10, 1, 1, 200)), "5");
+		CHECK_STR(lookname(&r, scope, "x.wild.example", 0), "3");
+		CHECK_STR(lookname(&r, scope, "deep.wild.example", 1), "2");
+		scope = db2->cat.zones[1].scopes[0].id;
+		CHECK_STR(look4(&r, scope, ip(127, 0, 0, 2)), "2,3");
+		CHECK_STR(look4(&r, scope, ip(10, 1, 1, 200)), "-");
+		dbl_rtxn_end(&r);
+		dbl_db_close(db2);
+		unlink(path2);
+	}
 	dbl_db_close(db);
 	unlink(path);
 	rmdir(tmpdir);
@@ -262,7 +296,8 @@ static void test_namekey(void)
 static void test_sweep_order(void)
 {
 	/* IPv6-width positions incl. the top address (no overflow). */
-	struct dbl_swent e[2] = {{0, ~(dbl_u128)0, 0, 0, 1}, {~(dbl_u128)0, ~(dbl_u128)0, 1, 128, 2}};
+	struct dbl_swent e[2] = {{0, ~(dbl_u128)0, 0, 0, 1},
+	                         {~(dbl_u128)0, ~(dbl_u128)0, 1, 128, 2}};
 	struct dbl_swout o = {0};
 	CHECK_INT(dbl_sweep(e, 2, DBL_MERGE_FIRST, &o), 0);
 	CHECK_INT(o.nseg, 2);
