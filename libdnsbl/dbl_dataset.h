@@ -35,8 +35,8 @@ struct dbl_value {
 
 /* How entries of equal priority covering the same address combine. */
 enum dbl_merge {
-	DBL_MERGE_UNION,      /* ip4set/dnset: all values; an exclusion beats them */
-	DBL_MERGE_FIRST,      /* ip4trie/ip6trie: first entry for a prefix wins */
+	DBL_MERGE_UNION, /* ip4set/dnset: all values; an exclusion beats them */
+	DBL_MERGE_FIRST, /* ip4trie/ip6trie: first entry for a prefix wins */
 };
 
 /* Address entry: the interval [lo, hi] at priority prio. For one address,
@@ -78,9 +78,9 @@ struct dbl_rrent {
 };
 
 struct dbl_dsdata {
-	char *type;    /* dataset type name, owned ("ip4set", ...) */
-	char *label;   /* for logs: "zone:type:file" or $DATASET name, owned */
-	uint32_t ttl;  /* $TTL of the dataset, DBL_TTL_DEFAULT if none */
+	char *type;   /* dataset type name, owned ("ip4set", ...) */
+	char *label;  /* for logs: "zone:type:file" or $DATASET name, owned */
+	uint32_t ttl; /* $TTL of the dataset, DBL_TTL_DEFAULT if none */
 	enum dbl_merge merge;
 
 	/* Subzones this dataset serves, as rel names (labels only, no root;
@@ -101,10 +101,17 @@ struct dbl_dsdata {
 	uint8_t nns;
 	struct dbl_wname ns[DBL_NS_MAX];
 
-	int64_t ts_created; /* $TIMESTAMP, 0 = none */
-	int64_t ts_expires; /* 0 = never */
+	int64_t ts_created;  /* $TIMESTAMP, 0 = none */
+	int64_t ts_expires;  /* 0 = never */
 	time_t newest_mtime; /* newest mtime of the files read (SOA serial 0) */
 	size_t nwarnings;    /* bad lines skipped */
+
+	/* Storage pool (added by the parser, backwards compatible): NULL means
+	 * every names[].key, rrs[].key/rdata and values[].txt is its own malloc
+	 * block. When set (parser output), those point into this owned chunk
+	 * list instead, so a load makes no per-line malloc; dbl_dsdata_free()
+	 * releases the pool rather than the individual pointers. */
+	void *pool;
 };
 
 void dbl_dsdata_free(struct dbl_dsdata *ds);

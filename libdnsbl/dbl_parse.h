@@ -36,9 +36,9 @@ int dbl_zonespec_parse(struct dbl_zonespec *out, const char *spec, char *err, si
 void dbl_zonespec_free(struct dbl_zonespec *zs);
 
 struct dbl_parse_opts {
-	time_t now;              /* for $TIMESTAMP checks */
-	bool accept_host_bits;   /* rbldnsd -e: mask CIDRs with host bits set */
-	unsigned max_warnings;   /* per file; rbldnsd uses 5 */
+	time_t now;            /* for $TIMESTAMP checks */
+	bool accept_host_bits; /* rbldnsd -e: mask CIDRs with host bits set */
+	unsigned max_warnings; /* per file; rbldnsd uses 5 */
 };
 
 /* Is type a dataset type this build supports? */
@@ -51,6 +51,6 @@ bool dbl_dataset_type_known(const char *type);
  * data before $DATASET in combined, unknown type) returns a negative code
  * after logging `file:line: reason`; nothing is returned then. */
 int dbl_dataset_load(const struct dbl_zonespec *zs, const struct dbl_parse_opts *o,
-		     struct dbl_dsdata ***out, size_t *nout);
+                     struct dbl_dsdata ***out, size_t *nout);
 
 #endif

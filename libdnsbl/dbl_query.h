@@ -43,9 +43,14 @@ struct dbl_query_info {
  * r: an open read transaction, or NULL when no data is loaded (every zone
  * query is then REFUSED). Returns the response length (> 0), DBL_EDROP when
  * no reply must be sent, or another negative code on an internal error
- * (the caller answers nothing). */
+ * (the caller answers nothing): -EINVAL for a NULL o/env/resp, DBL_ETOOBIG
+ * when cap cannot hold even the question (and OPT). A zone record or value
+ * set that does not decode is answered SERVFAIL, not an error.
+ * Implementation: dbl_query.c (decision order), dbl_wire.c (parsing, drop
+ * rules, EDNS, response writer), dbl_answer.c (zone data), dbl_qkey.c
+ * (keys, subject texts, TXT expansion). */
 int dbl_query(struct dbl_rtxn *r, const struct dbl_query_opts *o, const struct dbl_query_env *env,
-	      const uint8_t *req, size_t reqlen, uint8_t *resp, size_t cap,
-	      struct dbl_query_info *info);
+              const uint8_t *req, size_t reqlen, uint8_t *resp, size_t cap,
+              struct dbl_query_info *info);
 
 #endif

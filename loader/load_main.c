@@ -21,6 +21,7 @@
 #include "dbl_name.h"
 #include "dbl_parse.h"
 #include "load_plan.h"
+#include "load_sync.h"
 
 #define EXIT_DATA  1 /* a file could not be used: nothing published */
 #define EXIT_USAGE 2
@@ -57,6 +58,13 @@ static const char usage_text[] =
     "                         an empty or stub feed file must not unlist everyone\n"
     "  -f, --force            publish even when the shrink gate would refuse\n"
     "  -r, --rebuild          rebuild every zone, even unchanged ones\n"
+    "  -S, --sync SOURCE      before loading, mirror SOURCE (rsync://host/module/\n"
+    "                         or any rsync source) into the staging directory with\n"
+    "                         the rsync client; repeatable. Files are replaced by\n"
+    "                         rename only (never --partial/--inplace)\n"
+    "  -T, --staging DIR      where --sync puts files (default: the current\n"
+    "                         directory, against which ZONESPEC files resolve)\n"
+    "  -t, --sync-timeout S   rsync I/O timeout in seconds (default 300)\n"
     "  -q, --quiet            print errors and warnings only\n"
     "  -h, --help             this text\n"
     "  -V, --version          program version\n"
@@ -68,8 +76,13 @@ static const char usage_text[] =
     "shrink gate) keeps its previous data; the other zones are still published.\n"
     "\n"
     "Exit status: 0 published, or nothing to do; 1 at least one zone was\n"
-    "refused (its previous data kept) or the database could not be written;\n"
-    "2 usage error.\n"
+    "refused (its previous data kept), an rsync fetch failed, or the database\n"
+    "could not be written; 2 usage error.\n"
+    "\n"
+    "From cron, one line does the whole refresh, e.g. every minute:\n"
+    "  * * * * * cd /var/lib/dnsbl/feeds && dnsbl-load -q --db /var/lib/dnsbl/db \\\n"
+    "      --sync rsync://rsync.example.net/zen/ zen.local:ip4set:sbl \\\n"
+    "      zen.local:ip4set:xbl zen.local:ip4set:pbl dbl.local:dnset:dbl\n"
     "\n"
     "Files in DIR: gen-N.mdb (one generation each), current (symlink to the\n"
     "live generation), .lock (serialises concurrent loader runs).\n";
@@ -81,6 +94,10 @@ struct load_opts {
 	size_t mapsize;
 	unsigned max_shrink; /* percent */
 	int dry_run, quiet, force, rebuild;
+	char **sync;   /* rsync sources, NULL-terminated, owned */
+	size_t nsync;
+	const char *staging;
+	unsigned sync_timeout;
 };
 
 /* One loaded dataset group, shared by every zone spec with the same
@@ -127,6 +144,9 @@ static int parse_args(int argc, char **argv, struct load_opts *o)
 	    {"max-shrink", required_argument, NULL, 's'},
 	    {"force", no_argument, NULL, 'f'},
 	    {"rebuild", no_argument, NULL, 'r'},
+	    {"sync", required_argument, NULL, 'S'},
+	    {"staging", required_argument, NULL, 'T'},
+	    {"sync-timeout", required_argument, NULL, 't'},
 	    {"quiet", no_argument, NULL, 'q'},
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, 'V'},
@@ -135,7 +155,7 @@ static int parse_args(int argc, char **argv, struct load_opts *o)
 	unsigned long long v;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "d:ew:k:m:ns:frqhV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "d:ew:k:m:ns:frS:T:t:qhV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'd':
 			o->db = optarg;
@@ -171,6 +191,23 @@ static int parse_args(int argc, char **argv, struct load_opts *o)
 			break;
 		case 'r':
 			o->rebuild = 1;
+			break;
+		case 'S': {
+			char **n = realloc(o->sync, (o->nsync + 2) * sizeof *n);
+			if (!n)
+				return -1;
+			o->sync = n;
+			o->sync[o->nsync++] = optarg;
+			o->sync[o->nsync] = NULL;
+			break;
+		}
+		case 'T':
+			o->staging = optarg;
+			break;
+		case 't':
+			if (parse_uint(optarg, 86400, &v) || v == 0)
+				goto badnum;
+			o->sync_timeout = (unsigned)v;
 			break;
 		case 'q':
 			o->quiet = 1;
@@ -321,6 +358,16 @@ int main(int argc, char **argv)
 			return EXIT_DATA;
 		}
 	}
+	if (o.nsync) {
+		int f = load_sync(o.sync, o.nsync, o.staging ? o.staging : ".",
+				  o.sync_timeout ? o.sync_timeout : 300);
+		if (f < 0) {
+			if (lockfd >= 0)
+				close(lockfd);
+			return EXIT_DATA;
+		}
+		refused += f;
+	}
 	rc = load_plan_make(&plan, argv + optind, nspecs);
 	if (rc) {
 		load_plan_free(&plan);
@@ -406,6 +453,7 @@ out:
 	free(ld);
 	free(zones);
 	load_plan_free(&plan);
+	free(o.sync);
 	if (lockfd >= 0)
 		close(lockfd);
 	return rc;

@@ -1,0 +1,434 @@
+/* dbl_answer.c - the zone part of the answer path (see dbl_answer.h).
+ *
+ * Section order: answers first (dbl_resp_answer scans only the answer
+ * section), then AUTHORITY, then ADDITIONAL glue. Required records (answers,
+ * the SOA of a negative answer) that do not fit leave w->over set and the
+ * caller truncates; optional ones (NS in AUTHORITY, glue) are rolled back.
+ */
+#include <string.h>
+
+#include "dbl_answer.h"
+#include "dbl_err.h"
+#include "dbl_name.h"
+#include "dbl_qkey.h"
+#include "dbl_schema.h"
+#include "dbl_vset.h"
+
+#define NAME_LABELS_MAX 128 /* 128: labels of a 255-byte name, root included */
+#define NAME_WALK_UP    8   /* names of up to 8 labels walk their suffixes bottom-up */
+
+static uint32_t ttl_of(const struct dbl_ans *a, uint32_t t)
+{
+	return t == DBL_TTL_DEFAULT ? a->o->default_ttl : t;
+}
+
+/* The zone name inside the question: SOA/NS owners point there, so they
+ * take the query's case, as rbldnsd's do. */
+static uint16_t zone_ptr(const struct dbl_ans *a)
+{
+	return (uint16_t)(DBL_HDR_LEN + a->zoff);
+}
+
+/* ---- SOA, NS, glue ---- */
+
+static int put_soa(struct dbl_ans *a, enum dbl_section sec, uint32_t ttl)
+{
+	const struct dbl_soa *s = &a->z->soa;
+	size_t rd = dbl_resp_rr_begin(a->w, zone_ptr(a), DBL_T_SOA, DBL_C_IN, ttl);
+	int rc;
+
+	if ((rc = dbl_resp_name(a->w, s->mname.b)) == DBL_ECORRUPT ||
+	    (rc = dbl_resp_name(a->w, s->rname.b)) == DBL_ECORRUPT)
+		return rc;
+	dbl_resp_u32(a->w, s->serial);
+	dbl_resp_u32(a->w, s->refresh);
+	dbl_resp_u32(a->w, s->retry);
+	dbl_resp_u32(a->w, s->expire);
+	dbl_resp_u32(a->w, s->minimum);
+	return dbl_resp_rr_end(a->w, sec, rd);
+}
+
+/* SOA in AUTHORITY of NXDOMAIN/NODATA, TTL min(SOA TTL, SOA minimum)
+ * (contract 6.7, RFC 2308 3). No SOA in the zone: nothing (as rbldnsd). */
+static int negative_soa(struct dbl_ans *a)
+{
+	const struct dbl_soa *s = &a->z->soa;
+	uint32_t ttl;
+
+	if (!s->present)
+		return 0;
+	ttl = ttl_of(a, s->ttl);
+	if (s->minimum < ttl)
+		ttl = s->minimum;
+	return put_soa(a, DBL_SEC_NS, ttl);
+}
+
+static int put_ns_set(struct dbl_ans *a, enum dbl_section sec)
+{
+	const struct dbl_zone *z = a->z;
+	uint32_t ttl = ttl_of(a, z->ns_ttl);
+
+	/* At most DBL_NS_MAX (32). No rotation: dbl_query keeps no state. */
+	for (unsigned i = 0; i < z->nns && i < DBL_NS_MAX; i++) {
+		size_t rd = dbl_resp_rr_begin(a->w, zone_ptr(a), DBL_T_NS, DBL_C_IN, ttl);
+		if (dbl_resp_name(a->w, z->ns[i].b) == DBL_ECORRUPT)
+			return DBL_ECORRUPT;
+		if (dbl_resp_rr_end(a->w, sec, rd))
+			return -1;
+	}
+	return 0;
+}
+
+/* Glue A/AAAA for the NS names, all or nothing (optional data: RFC 2181 9
+ * lets it be left out without TC). The owners compress to the NS names
+ * just written. */
+static int put_glue(struct dbl_ans *a)
+{
+	const struct dbl_zone *z = a->z;
+	struct dbl_resp_mark mk;
+
+	dbl_resp_mark(a->w, &mk);
+	for (unsigned i = 0; i < z->nglue && i < DBL_GLUE_MAX; i++) {
+		const struct dbl_glue *g = &z->glue[i];
+		size_t rd;
+		if (g->ns >= z->nns || (g->family != 4 && g->family != 6))
+			continue;
+		rd = dbl_resp_rr_begin_name(a->w, z->ns[g->ns].b,
+		                            g->family == 4 ? DBL_T_A : DBL_T_AAAA, DBL_C_IN,
+		                            ttl_of(a, g->ttl));
+		dbl_resp_bytes(a->w, g->addr, g->family == 4 ? 4 : 16);
+		if (dbl_resp_rr_end(a->w, DBL_SEC_AR, rd)) {
+			dbl_resp_rollback(a->w, &mk);
+			return 0;
+		}
+	}
+	return 0;
+}
+
+/* NS in AUTHORITY of a positive answer (contract 6.8: only on request),
+ * with glue; both optional. */
+static int ns_authority(struct dbl_ans *a)
+{
+	struct dbl_resp_mark mk;
+	int rc;
+
+	if (!a->o->ns_in_auth || a->z->nns == 0)
+		return 0;
+	dbl_resp_mark(a->w, &mk);
+	rc = put_ns_set(a, DBL_SEC_NS);
+	if (rc == DBL_ECORRUPT)
+		return rc;
+	if (rc) {
+		dbl_resp_rollback(a->w, &mk);
+		return 0;
+	}
+	return put_glue(a);
+}
+
+/* ---- value sets ---- */
+
+/* What "$" stands for: an address text, or (name hits) labels of the key. */
+struct subj {
+	const char *text;
+	size_t len;
+	const uint8_t *rel; /* name hits: the key labels under the scope */
+	size_t rellen;
+};
+
+static bool want(uint16_t qtype, uint16_t type)
+{
+	/* A CNAME (BIND master data) answers every type; it is not chased. */
+	return qtype == DBL_T_ANY || qtype == type || type == DBL_T_CNAME;
+}
+
+static void add_txt(struct dbl_ans *a, const struct dbl_item *x, const struct subj *sj)
+{
+	uint8_t rd[1 + DBL_TXT_MAX];
+	char name[DBL_TXT_MAX + 1];
+	const char *s = sj->text;
+	size_t slen = sj->len, n;
+
+	if (!s) {
+		slen = dbl_rel_text(sj->rel, sj->rellen, x->subject, name, sizeof name);
+		s = name;
+	}
+	n = dbl_txt_expand(x->txt, x->txtlen, s, slen, rd + 1);
+	if (n == 0)
+		return; /* as rbldnsd: an empty expansion gives no TXT RR */
+	rd[0] = (uint8_t)n;
+	dbl_resp_answer(a->w, DBL_T_TXT, ttl_of(a, x->ttl), rd, n + 1);
+}
+
+/* Add the RRs of value set vsid that the qtype asks for. At most 65535
+ * items (the count is a u16); stops once the answer is full. */
+static int emit(struct dbl_ans *a, uint32_t vsid, const struct subj *sj, bool apex)
+{
+	const struct dbl_zone *z = a->z;
+	uint16_t qt = a->m->qtype;
+	const uint8_t *blob;
+	size_t len;
+	struct dbl_vset_iter it;
+	struct dbl_item x;
+	int rc;
+
+	if (dbl_vset_get(a->r, vsid, &blob, &len) || dbl_vset_iter_init(&it, blob, len))
+		return DBL_ECORRUPT;
+	while ((rc = dbl_vset_next(&it, &x)) == 1 && !a->w->over) {
+		if (x.kind == DBL_ITEM_LISTING) {
+			a->listed = true;
+			if (qt == DBL_T_A || qt == DBL_T_ANY)
+				dbl_resp_answer(a->w, DBL_T_A, ttl_of(a, x.ttl), x.a, 4);
+			if ((qt == DBL_T_TXT || qt == DBL_T_ANY) && x.txtlen != DBL_TXT_NONE)
+				add_txt(a, &x, sj);
+		} else {
+			/* The zone record's SOA/NS answer at the apex; the
+			 * same RRs from a BIND master file would repeat them. */
+			if (apex && ((x.type == DBL_T_SOA && z->soa.present) ||
+			             (x.type == DBL_T_NS && z->nns)))
+				continue;
+			if (want(qt, x.type))
+				dbl_resp_answer(a->w, x.type, ttl_of(a, x.ttl), x.rdata, x.rdlen);
+		}
+	}
+	return rc < 0 ? DBL_ECORRUPT : 0;
+}
+
+/* ---- the apex ---- */
+
+static int apex(struct dbl_ans *a)
+{
+	const struct dbl_zone *z = a->z;
+	uint16_t qt = a->m->qtype;
+	bool any = qt == DBL_T_ANY, soa = qt == DBL_T_SOA || any, ns = qt == DBL_T_NS || any;
+	int rc;
+
+	/* As rbldnsd: SOA without $SOA, NS without $NS, ANY without both. */
+	if ((soa && !z->soa.present) || (ns && z->nns == 0)) {
+		a->refused = true;
+		return DBL_RC_REFUSED;
+	}
+	if (soa && (rc = put_soa(a, DBL_SEC_AN, ttl_of(a, z->soa.ttl))) == DBL_ECORRUPT)
+		return rc;
+	if (ns && (rc = put_ns_set(a, DBL_SEC_AN)) == DBL_ECORRUPT)
+		return rc;
+	if (qt != DBL_T_SOA && qt != DBL_T_NS) {
+		/* Apex data (generic "@" records) of the apex scope. */
+		size_t kl;
+		const struct dbl_scope *sc = dbl_zone_scope(z, a->m->lname, 0, &kl);
+		struct dbl_namerec rec;
+		struct subj sj = {NULL, 0, a->m->lname, 0};
+		if (sc && (sc->flags & DBL_SCOPE_NAME) &&
+		    dbl_lookup_name(a->r, sc->id, a->m->lname, 0, &rec) == 0 &&
+		    rec.exact >= DBL_VSID_FIRST && (rc = emit(a, rec.exact, &sj, true)))
+			return rc;
+	}
+	if (a->w->over)
+		return DBL_RC_NOERROR;
+	if (ns)
+		return put_glue(a);
+	if (a->w->an == 0)
+		return negative_soa(a) == DBL_ECORRUPT ? DBL_ECORRUPT : DBL_RC_NOERROR;
+	/* The NS query/ANY already carries the NS set: no copy in AUTHORITY. */
+	return ns_authority(a);
+}
+
+/* ---- below the apex ---- */
+
+/* Lookups in the IPv4 and IPv6 key spaces. */
+static int addr_lookups(struct dbl_ans *a, const struct dbl_scope *sc, const uint8_t *key,
+                        size_t keylen, bool *hit)
+{
+	char text[DBL_IP6_TEXT_MAX];
+	uint8_t v6[16];
+	uint32_t v4, vs;
+	int rc;
+
+	if (dbl_key_ip4(key, keylen, &v4)) {
+		if ((sc->flags & DBL_SCOPE_IP4) && dbl_lookup_ip4(a->r, sc->id, v4, &vs) == 0 &&
+		    vs >= DBL_VSID_FIRST) {
+			struct subj sj = {text, dbl_ip4_text(v4, text), NULL, 0};
+			*hit = true;
+			return emit(a, vs, &sj, false);
+		}
+		return 0;
+	}
+	if (!dbl_key_ip6(key, keylen, v6))
+		return 0;
+	/* IPv4 first (as rbldnsd, which maps these to IPv4 only), then the
+	 * IPv6 data: v4-mapped consults both (contract 6.6), 6to4 both (as
+	 * rbldnsd). Only when the scope has IPv4 data. */
+	if ((sc->flags & DBL_SCOPE_IP4) && (dbl_ip6_v4mapped(v6, &v4) || dbl_ip6_6to4(v6, &v4)) &&
+	    dbl_lookup_ip4(a->r, sc->id, v4, &vs) == 0 && vs >= DBL_VSID_FIRST) {
+		struct subj sj = {text, dbl_ip4_text(v4, text), NULL, 0};
+		*hit = true;
+		if ((rc = emit(a, vs, &sj, false)))
+			return rc;
+	}
+	if ((sc->flags & DBL_SCOPE_IP6) && dbl_lookup_ip6(a->r, sc->id, v6, &vs) == 0 &&
+	    vs >= DBL_VSID_FIRST) {
+		struct subj sj = {text, dbl_ip6_text(v6, text), NULL, 0};
+		*hit = true;
+		return emit(a, vs, &sj, false);
+	}
+	return 0;
+}
+
+/* The vsid of the nearest wildcard above the name (DBL_VSID_NONE: none,
+ * DBL_VSID_EMPTY: excluded there). The proper suffixes of the name are the
+ * prefixes of its key that end at a label end (ends[0..nl-2]), plus the
+ * empty key (a BIND "*" at the scope apex); nearest = longest. */
+static uint32_t nearest_wild(struct dbl_ans *a, uint32_t scope, const uint8_t *nk,
+                             const size_t *ends, unsigned nl)
+{
+	struct dbl_namerec rec;
+	uint32_t best = DBL_VSID_NONE;
+
+	if (nl <= NAME_WALK_UP) {
+		/* Short names (nearly every query): longest first, at most
+		 * NAME_WALK_UP lookups. */
+		for (int j = (int)nl - 2; j >= -1; j--) {
+			size_t pl = j >= 0 ? ends[j] : 0;
+			if (dbl_lookup_name(a->r, scope, nk, pl, &rec) == 0 &&
+			    rec.wild != DBL_VSID_NONE)
+				return rec.wild;
+		}
+		return DBL_VSID_NONE;
+	}
+	/* Long names: from the scope down, the deepest wildcard wins, and the
+	 * walk stops where the data stops, so a 127-label query costs about
+	 * twice the depth of the data, not 128 lookups. */
+	for (unsigned j = 0; j < nl; j++) {
+		size_t pl = j ? ends[j - 1] : 0;
+		if (dbl_lookup_name(a->r, scope, nk, pl, &rec) == 0 && rec.wild != DBL_VSID_NONE)
+			best = rec.wild;
+		if (j + 1 < nl && dbl_lookup_name_below(a->r, scope, nk, pl) != 0)
+			break;
+	}
+	return best;
+}
+
+/* The name key space: the exact record first (DBL_VSID_EMPTY: excluded,
+ * stop), else the nearest wildcard among the proper suffixes. *wild_here:
+ * a wildcard at this very name, i.e. listed names below it. */
+static int name_lookup(struct dbl_ans *a, const struct dbl_scope *sc, const uint8_t *nk,
+                       size_t keylen, const struct subj *sj, bool *hit, bool *wild_here)
+{
+	struct dbl_namerec rec;
+	size_t ends[NAME_LABELS_MAX];
+	unsigned nl = 0;
+	uint32_t vs;
+
+	if (dbl_lookup_name(a->r, sc->id, nk, keylen, &rec) == 0) {
+		*wild_here = rec.wild >= DBL_VSID_FIRST;
+		if (rec.exact == DBL_VSID_EMPTY)
+			return 0;
+		if (rec.exact >= DBL_VSID_FIRST) {
+			*hit = true;
+			return emit(a, rec.exact, sj, false);
+		}
+	}
+	for (size_t i = 0; i < keylen && nl < NAME_LABELS_MAX; i += (size_t)nk[i] + 1)
+		ends[nl++] = i + nk[i] + 1;
+	vs = nearest_wild(a, sc->id, nk, ends, nl);
+	if (vs < DBL_VSID_FIRST)
+		return 0;
+	*hit = true;
+	return emit(a, vs, sj, false);
+}
+
+/* Empty non-terminal (contract 6.5): listed data strictly below a partial
+ * key. */
+static bool data_below(struct dbl_ans *a, const struct dbl_scope *sc, const uint8_t *key,
+                       size_t keylen, const uint8_t *nk, bool wild_here)
+{
+	uint32_t lo, hi, lo4[2], hi4[2];
+	uint8_t lo6[16], hi6[16];
+
+	if ((sc->flags & DBL_SCOPE_IP4) && dbl_key_ip4_block(key, keylen, &lo, &hi) &&
+	    dbl_lookup_ip4_any(a->r, sc->id, lo, hi) == 0)
+		return true;
+	if (dbl_key_ip6_block(key, keylen, lo6, hi6)) {
+		if ((sc->flags & DBL_SCOPE_IP6) && dbl_lookup_ip6_any(a->r, sc->id, lo6, hi6) == 0)
+			return true;
+		/* On the way down to a v4-mapped or 6to4 address, whose
+		 * queries consult the IPv4 data. */
+		if (sc->flags & DBL_SCOPE_IP4) {
+			unsigned n = dbl_key_ip6_v4blocks(key, keylen, lo4, hi4);
+			for (unsigned i = 0; i < n; i++)
+				if (dbl_lookup_ip4_any(a->r, sc->id, lo4[i], hi4[i]) == 0)
+					return true;
+		}
+	}
+	if (sc->flags & DBL_SCOPE_NAME) {
+		/* A wildcard here lists the names below it: RFC 8020 resolvers
+		 * must not see NXDOMAIN on the way down to them. */
+		if (wild_here || dbl_lookup_name_below(a->r, sc->id, nk, keylen) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* rel (the labels under the zone) is a proper suffix of a subzone name
+ * (`b.zone` when the subzone `a.b` exists): an empty non-terminal too. */
+static bool subzone_below(const struct dbl_zone *z, const uint8_t *rel, size_t rellen)
+{
+	for (unsigned s = 0; s < z->nscopes && s < DBL_SCOPES_MAX; s++) {
+		const struct dbl_scope *sc = &z->scopes[s];
+		size_t d, i = 0;
+		if (sc->sublen <= rellen)
+			continue;
+		d = sc->sublen - rellen;
+		while (i < d) /* label boundary? at most 128 passes */
+			i += (size_t)sc->sub[i] + 1;
+		if (i == d && memcmp(sc->sub + d, rel, rellen) == 0)
+			return true;
+	}
+	return false;
+}
+
+static int below(struct dbl_ans *a)
+{
+	const uint8_t *rel = a->m->lname;
+	size_t rellen = a->zoff, keylen = 0;
+	const struct dbl_scope *sc = dbl_zone_scope(a->z, rel, rellen, &keylen);
+	bool hit = false, exists = false, wild_here = false;
+	uint8_t nk[DBL_NAMEKEY_MAX];
+	int rc;
+
+	if (sc && keylen == 0) {
+		exists = true; /* a combined subzone's apex: NODATA (as rbldnsd) */
+	} else if (sc) {
+		/* The key: the labels left of the scope, i.e. rel[0, keylen). */
+		if ((rc = addr_lookups(a, sc, rel, keylen, &hit)))
+			return rc;
+		if (sc->flags & DBL_SCOPE_NAME) {
+			struct subj sj = {NULL, 0, rel, keylen};
+			dbl_namekey_from_rel(nk, rel, keylen);
+			if ((rc = name_lookup(a, sc, nk, keylen, &sj, &hit, &wild_here)))
+				return rc;
+		}
+		if (!hit && !a->w->over)
+			exists = data_below(a, sc, rel, keylen, nk, wild_here);
+	}
+	if (!hit && !exists)
+		exists = subzone_below(a->z, rel, rellen);
+	if (a->w->over)
+		return DBL_RC_NOERROR;
+	if (!hit && !exists) {
+		rc = negative_soa(a);
+		return rc == DBL_ECORRUPT ? rc : DBL_RC_NXDOMAIN;
+	}
+	if (a->w->an == 0) {
+		rc = negative_soa(a);
+		return rc == DBL_ECORRUPT ? rc : DBL_RC_NOERROR;
+	}
+	rc = ns_authority(a);
+	return rc == DBL_ECORRUPT ? rc : DBL_RC_NOERROR;
+}
+
+int dbl_answer_zone(struct dbl_ans *a)
+{
+	a->listed = false;
+	a->refused = false;
+	return a->zoff == 0 ? apex(a) : below(a);
+}

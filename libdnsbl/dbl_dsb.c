@@ -1,0 +1,315 @@
+/* dbl_dsb.c - dataset builders, storage pool, parse diagnostics, dbl_dsdata_free. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dbl_dsb.h"
+#include "dbl_err.h"
+#include "dbl_log.h"
+#include "dbl_schema.h"
+
+/* ---- pool ---------------------------------------------------------------- */
+
+struct pool_chunk {
+	struct pool_chunk *next;
+	size_t used, cap;
+	unsigned char data[];
+};
+
+/* 64 KiB: one malloc per ~2000 name keys */
+#define POOL_CHUNK (64u * 1024u)
+
+void *dbl_pool_alloc(void **pool, size_t n)
+{
+	struct pool_chunk *c = *pool;
+
+	if (!c || c->cap - c->used < n) {
+		size_t cap = n > POOL_CHUNK / 4 ? n : POOL_CHUNK;
+		struct pool_chunk *nc = malloc(sizeof *nc + cap);
+		if (!nc)
+			return NULL;
+		nc->used = 0;
+		nc->cap = cap;
+		if (c && cap == n) {
+			/* a big block: keep filling the current chunk */
+			nc->next = c->next;
+			c->next = nc;
+		} else {
+			nc->next = c;
+			*pool = nc;
+		}
+		c = nc;
+	}
+	c->used += n;
+	return c->data + c->used - n;
+}
+
+void dbl_pool_free(void *pool)
+{
+	struct pool_chunk *c = pool;
+	while (c) {
+		struct pool_chunk *n = c->next;
+		free(c);
+		c = n;
+	}
+}
+
+/* ---- diagnostics --------------------------------------------------------- */
+
+static void vlogat(struct dbl_pctx *pc, int level, const char *fmt, va_list ap)
+{
+	char msg[1024];
+
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	if (pc->file && pc->lineno)
+		dbl_log(level, "%s:%u: %s", pc->file, pc->lineno, msg);
+	else if (pc->file)
+		dbl_log(level, "%s: %s", pc->file, msg);
+	else
+		dbl_log(level, "%s: %s", pc->label, msg);
+}
+
+void dbl_pwarn(struct dbl_pctx *pc, const char *fmt, ...)
+{
+	va_list ap;
+
+	pc->nwarn++;
+	if (++pc->fwarn > pc->o->max_warnings)
+		return; /* counted, summarised at the end of the file */
+	va_start(ap, fmt);
+	vlogat(pc, DBL_LOG_WARNING, fmt, ap);
+	va_end(ap);
+}
+
+int dbl_perr(struct dbl_pctx *pc, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vlogat(pc, DBL_LOG_ERR, fmt, ap);
+	va_end(ap);
+	return code;
+}
+
+/* ---- builders ------------------------------------------------------------ */
+
+struct dbl_dsb *dbl_dsb_new(const struct dbl_dsops *ops, const char *label)
+{
+	static const uint8_t def_a[4] = {127, 0, 0, 2}; /* rbldnsd built-in default */
+	struct dbl_dsb *b = calloc(1, sizeof *b);
+	int32_t vid;
+
+	if (!b)
+		return NULL;
+	b->ops = ops;
+	b->ttl = DBL_TTL_DEFAULT;
+	b->tsetvid = -1;
+	b->ds = calloc(1, sizeof *b->ds);
+	if (!b->ds)
+		goto fail;
+	b->ds->type = strdup(ops->name);
+	b->ds->label = strdup(label);
+	b->ds->subs = calloc(1, sizeof *b->ds->subs); /* the apex: rel length 0 */
+	if (!b->ds->type || !b->ds->label || !b->ds->subs)
+		goto fail;
+	b->ds->nsubs = 1;
+	b->ds->ttl = DBL_TTL_DEFAULT;
+	b->ds->merge = ops->merge;
+	/* vid 0 is the built-in default: A 127.0.0.2, no TXT */
+	if (dbl_vtab_add(&b->vt, def_a, "", 0, &vid))
+		goto fail;
+	b->defvid = vid;
+	return b;
+fail:
+	dbl_dsb_free(b);
+	return NULL;
+}
+
+void dbl_dsb_free(struct dbl_dsb *b)
+{
+	if (!b)
+		return;
+	if (b->ds)
+		dbl_dsdata_free(b->ds);
+	dbl_vtab_free(&b->vt);
+	for (int i = 0; i < DBL_NSUBST; i++)
+		free(b->subst[i]);
+	if (b->aux && b->aux_free)
+		b->aux_free(b->aux);
+	free(b);
+}
+
+int dbl_dsb_finish(struct dbl_pctx *pc, struct dbl_dsb *b, struct dbl_dsdata **out)
+{
+	int rc = 0;
+
+	/* ip4tset/ip6tset: the first ':' line is the value of every entry,
+	 * even those before it (entries were stored with vid 0) */
+	if ((b->ops->flags & DBL_DSF_TSET) && b->tsetvid > 0)
+		b->vt.v[0] = b->vt.v[b->tsetvid];
+	if (b->ops->finish)
+		rc = b->ops->finish(pc, b);
+	if (!rc)
+		rc = dbl_vtab_compile(&b->vt, b->subst, b->ds);
+	if (!rc) {
+		b->ds->ttl = b->ttl;
+		*out = b->ds;
+		b->ds = NULL;
+	}
+	dbl_dsb_free(b);
+	return rc;
+}
+
+/* Grow *arr (element size sz) so that n + 1 elements fit. */
+static int grow(void **arr, size_t *cap, size_t n, size_t sz)
+{
+	void *p;
+	size_t nc;
+
+	if (n < *cap)
+		return 0;
+	nc = *cap ? *cap * 2 : 256;
+	if (nc > SIZE_MAX / sz || !(p = realloc(*arr, nc * sz)))
+		return -ENOMEM;
+	*arr = p;
+	*cap = nc;
+	return 0;
+}
+
+int dbl_dsb_add_ip4(struct dbl_dsb *b, uint32_t lo, uint32_t hi, uint8_t prio, int32_t vid)
+{
+	struct dbl_dsdata *ds = b->ds;
+
+	if (grow((void **)&ds->ip4, &b->cap_ip4, ds->nip4, sizeof *ds->ip4))
+		return -ENOMEM;
+	ds->ip4[ds->nip4++] = (struct dbl_ip4ent){lo, hi, prio, vid};
+	return 0;
+}
+
+int dbl_dsb_add_ip6(struct dbl_dsb *b, const uint8_t lo[16], const uint8_t hi[16], uint8_t prio,
+                    int32_t vid)
+{
+	struct dbl_dsdata *ds = b->ds;
+	struct dbl_ip6ent *e;
+
+	if (grow((void **)&ds->ip6, &b->cap_ip6, ds->nip6, sizeof *ds->ip6))
+		return -ENOMEM;
+	e = &ds->ip6[ds->nip6++];
+	memcpy(e->lo, lo, 16);
+	memcpy(e->hi, hi, 16);
+	e->prio = prio;
+	e->vid = vid;
+	return 0;
+}
+
+int dbl_dsb_add_name(struct dbl_dsb *b, const uint8_t *key, size_t keylen, bool wild, int32_t vid)
+{
+	struct dbl_dsdata *ds = b->ds;
+	struct dbl_nameent *e;
+	uint8_t *k;
+
+	if (keylen > DBL_NAMEKEY_MAX)
+		return DBL_ETOOBIG;
+	if (grow((void **)&ds->names, &b->cap_names, ds->nnames, sizeof *ds->names))
+		return -ENOMEM;
+	if (!(k = dbl_pool_alloc(&ds->pool, keylen ? keylen : 1)))
+		return -ENOMEM;
+	memcpy(k, key, keylen);
+	e = &ds->names[ds->nnames++];
+	e->keylen = (uint8_t)keylen;
+	e->wild = wild;
+	e->vid = vid;
+	e->key = k;
+	return 0;
+}
+
+int dbl_dsb_add_rr(struct dbl_dsb *b, const uint8_t *key, size_t keylen, bool wild, uint16_t type,
+                   uint32_t ttl, const void *rdata, size_t rdlen)
+{
+	struct dbl_dsdata *ds = b->ds;
+	struct dbl_rrent *e;
+	uint8_t *k, *d;
+
+	if (keylen > DBL_NAMEKEY_MAX || rdlen > 65535)
+		return DBL_ETOOBIG;
+	if (grow((void **)&ds->rrs, &b->cap_rrs, ds->nrrs, sizeof *ds->rrs))
+		return -ENOMEM;
+	if (!(k = dbl_pool_alloc(&ds->pool, keylen + rdlen + 1)))
+		return -ENOMEM;
+	d = k + keylen;
+	memcpy(k, key, keylen);
+	if (rdlen)
+		memcpy(d, rdata, rdlen);
+	e = &ds->rrs[ds->nrrs++];
+	e->keylen = (uint8_t)keylen;
+	e->wild = wild;
+	e->type = type;
+	e->rdlen = (uint16_t)rdlen;
+	e->ttl = ttl;
+	e->key = k;
+	e->rdata = d;
+	return 0;
+}
+
+/* ---- helpers shared by the rbldnsd-style types ------------------------- */
+
+void dbl_ds_reset_default(struct dbl_pctx *pc, struct dbl_dsb *b)
+{
+	(void)pc;
+	b->defvid = 0; /* the default line applies to the rest of the file */
+}
+
+/* ":A:TXT" default line: parsed against the built-in default. */
+int dbl_ds_default_line(struct dbl_pctx *pc, struct dbl_dsb *b, const char *s)
+{
+	int32_t vid;
+	int rc = dbl_value_parse(pc, &b->vt, s, 0, &vid);
+
+	if (rc < 0)
+		return rc;
+	if (rc > 0)
+		b->defvid = vid;
+	return 0;
+}
+
+/* Value after a key: the default when absent or a comment. 1, 0 (bad
+ * value, warned), or negative. */
+int dbl_ds_entry_value(struct dbl_pctx *pc, struct dbl_dsb *b, const char *s, int32_t *vid)
+{
+	while (DBL_ISSPACE(*s))
+		s++;
+	if (!*s || DBL_ISCOMMENT(*s)) {
+		*vid = b->defvid;
+		return 1;
+	}
+	return dbl_value_parse(pc, &b->vt, s, b->defvid, vid);
+}
+
+void dbl_dsdata_free(struct dbl_dsdata *ds)
+{
+	if (!ds)
+		return;
+	if (!ds->pool) {
+		/* built elsewhere: every pointer is its own block */
+		for (size_t i = 0; i < ds->nvalues; i++)
+			free(ds->values[i].txt);
+		for (size_t i = 0; i < ds->nnames; i++)
+			free(ds->names[i].key);
+		for (size_t i = 0; i < ds->nrrs; i++) {
+			free(ds->rrs[i].key);
+			free(ds->rrs[i].rdata);
+		}
+	}
+	dbl_pool_free(ds->pool);
+	free(ds->values);
+	free(ds->ip4);
+	free(ds->ip6);
+	free(ds->names);
+	free(ds->rrs);
+	free(ds->subs);
+	free(ds->type);
+	free(ds->label);
+	free(ds);
+}

@@ -1,0 +1,273 @@
+/* dbl_value.c - raw A+TXT values, rbldnsd parse_a_txt and txtsubst semantics. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dbl_addr.h"
+#include "dbl_dsb.h"
+#include "dbl_schema.h"
+#include "dbl_value.h"
+
+static uint32_t val_hash(const uint8_t a[4], const char *s, size_t n)
+{
+	uint32_t h = 2166136261u; /* FNV-1a */
+	for (int i = 0; i < 4; i++)
+		h = (h ^ a[i]) * 16777619u;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (uint8_t)s[i]) * 16777619u;
+	return h;
+}
+
+static bool val_eq(const struct dbl_vtab *t, int32_t vid, const uint8_t a[4], const char *s,
+                   size_t n)
+{
+	const struct dbl_rawval *v = &t->v[vid];
+	return memcmp(v->a, a, 4) == 0 && v->len == n && memcmp(t->txt + v->off, s, n) == 0;
+}
+
+static int rehash(struct dbl_vtab *t)
+{
+	size_t cap = t->hcap ? t->hcap * 2 : 256;
+	int32_t *h = calloc(cap, sizeof *h);
+
+	if (!h)
+		return -ENOMEM;
+	for (size_t i = 0; i < t->n; i++) {
+		const struct dbl_rawval *v = &t->v[i];
+		size_t k = val_hash(v->a, t->txt + v->off, v->len) & (cap - 1);
+		while (h[k])
+			k = (k + 1) & (cap - 1);
+		h[k] = (int32_t)i + 1;
+	}
+	free(t->h);
+	t->h = h;
+	t->hcap = cap;
+	return 0;
+}
+
+int dbl_vtab_add(struct dbl_vtab *t, const uint8_t a[4], const char *txt, size_t len, int32_t *vid)
+{
+	size_t k;
+	int rc;
+
+	if (len > DBL_TXT_MAX)
+		len = DBL_TXT_MAX;
+	/* keep the load factor <= 1/2 so probe sequences stay short */
+	if ((t->n + 1) * 2 > t->hcap && (rc = rehash(t)))
+		return rc;
+	k = val_hash(a, txt, len) & (t->hcap - 1);
+	while (t->h[k]) {
+		if (val_eq(t, t->h[k] - 1, a, txt, len)) {
+			*vid = t->h[k] - 1;
+			return 0;
+		}
+		k = (k + 1) & (t->hcap - 1);
+	}
+	if (t->n == t->cap) {
+		size_t cap = t->cap ? t->cap * 2 : 16;
+		struct dbl_rawval *v = realloc(t->v, cap * sizeof *v);
+		if (!v)
+			return -ENOMEM;
+		t->v = v;
+		t->cap = cap;
+	}
+	if (t->tlen + len > t->tcap) {
+		size_t cap = t->tcap ? t->tcap : 4096;
+		char *p;
+		while (cap < t->tlen + len)
+			cap *= 2;
+		if (!(p = realloc(t->txt, cap)))
+			return -ENOMEM;
+		t->txt = p;
+		t->tcap = cap;
+	}
+	/* 2^31 values: far beyond any feed; vids are int32_t */
+	if (t->n >= INT32_MAX - 1 || t->tlen + len > UINT32_MAX)
+		return -ENOMEM;
+	if (len)
+		memcpy(t->txt + t->tlen, txt, len);
+	memcpy(t->v[t->n].a, a, 4);
+	t->v[t->n].len = (uint16_t)len;
+	t->v[t->n].off = (uint32_t)t->tlen;
+	t->tlen += len;
+	t->h[k] = (int32_t)t->n + 1;
+	*vid = (int32_t)t->n++;
+	return 0;
+}
+
+int dbl_value_parse(struct dbl_pctx *pc, struct dbl_vtab *t, const char *s, int32_t defvid,
+                    int32_t *vid)
+{
+	const struct dbl_rawval *def = &t->v[defvid];
+	uint8_t a[4];
+	const char *txt;
+	size_t len;
+	int rc;
+
+	if (*s == ':') {
+		uint32_t ip;
+		const char *e;
+		int bits = dbl_ip4addr(s + 1, &ip, &e);
+		if (bits <= 0 || ip == 0) {
+			dbl_pwarn(pc, "invalid A RR");
+			return 0;
+		}
+		if (bits == 8)
+			ip |= 0x7f000000u; /* ":N" = 127.0.0.N */
+		a[0] = (uint8_t)(ip >> 24);
+		a[1] = (uint8_t)(ip >> 16);
+		a[2] = (uint8_t)(ip >> 8);
+		a[3] = (uint8_t)ip;
+		while (DBL_ISSPACE(*e))
+			e++;
+		if (*e == ':') {
+			/* ":A:TXT" (":A:" = this A, no TXT) */
+			e++;
+			while (DBL_ISSPACE(*e))
+				e++;
+			txt = e;
+		} else if (*e) {
+			dbl_pwarn(pc, "unrecognized value for an entry");
+			return 0;
+		} else {
+			/* ":A": this A with the default's TXT (copied first:
+			 * adding may move t->txt) */
+			char dt[DBL_TXT_MAX];
+			size_t dl = def->len;
+			if (dl)
+				memcpy(dt, t->txt + def->off, dl);
+			rc = dbl_vtab_add(t, a, dt, dl, vid);
+			return rc ? rc : 1;
+		}
+	} else {
+		/* "TXT": the default's A with this TXT */
+		memcpy(a, def->a, 4);
+		txt = s;
+	}
+	len = strlen(txt);
+	if (len > DBL_TXT_MAX) {
+		dbl_pwarn(pc, "TXT RR truncated to %d bytes", DBL_TXT_MAX);
+		len = DBL_TXT_MAX;
+	}
+	rc = dbl_vtab_add(t, a, txt, len, vid);
+	return rc ? rc : 1;
+}
+
+/* Template writer: "$" = subject, "$$" = literal '$'; never splits a
+ * "$$" and never exceeds DBL_TXT_MAX bytes. */
+struct tw {
+	char *out;
+	size_t n;
+	bool full;
+};
+
+static void tw_lit(struct tw *w, const char *s, size_t n)
+{
+	for (size_t i = 0; i < n && !w->full; i++) {
+		size_t need = s[i] == '$' ? 2 : 1;
+		if (w->n + need > DBL_TXT_MAX) {
+			w->full = true;
+			break;
+		}
+		w->out[w->n++] = s[i];
+		if (s[i] == '$')
+			w->out[w->n++] = '$';
+	}
+}
+
+static void tw_subject(struct tw *w)
+{
+	if (w->full || w->n + 1 > DBL_TXT_MAX) {
+		w->full = true;
+		return;
+	}
+	w->out[w->n++] = '$';
+}
+
+size_t dbl_txt_compile(const char *txt, size_t len, char *const subst[DBL_NSUBST], char *out)
+{
+	/* txtsubst: sx is what "$=" stands for; the entry text itself, or the
+	 * subject when the base template wraps an entry without text. */
+	const char *t = txt, *te = txt + len, *sx = txt;
+	size_t sxlen = len;
+	bool sx_subject = false;
+	const char *base = subst[DBL_SUBST_BASE];
+	struct tw w = {out, 0, false};
+
+	if (len > 0 && txt[0] == '=') {
+		/* "=text" bypasses the base template */
+		t = sx = txt + 1;
+		sxlen = len - 1;
+	} else if (base && *base) {
+		/* the base template wraps this entry (even ":A:" without text:
+		 * rbldnsd quirk, "$=" then stands for the subject) */
+		if (len == 0)
+			sx_subject = true;
+		t = base;
+		te = base + strlen(base);
+	}
+	/* Every iteration consumes at least one byte of t. */
+	while (t < te && !w.full) {
+		const char *d = memchr(t, '$', (size_t)(te - t));
+		if (!d) {
+			tw_lit(&w, t, (size_t)(te - t));
+			break;
+		}
+		tw_lit(&w, t, (size_t)(d - t));
+		t = d + 1;
+		if (t < te && *t == '$') {
+			tw_lit(&w, "$", 1);
+			t++;
+		} else if (t < te && *t >= '0' && *t <= '9') {
+			const char *v = subst[*t - '0'];
+			if (v)
+				tw_lit(&w, v, strlen(v));
+			else
+				tw_lit(&w, t - 1, 2); /* undefined: stays "$n" */
+			t++;
+		} else if (t < te && *t == '=') {
+			if (sx_subject)
+				tw_subject(&w);
+			else
+				tw_lit(&w, sx, sxlen);
+			t++;
+		} else {
+			/* "$" + anything else: the subject, the character stays */
+			tw_subject(&w);
+		}
+	}
+	out[w.n] = '\0';
+	return w.n;
+}
+
+int dbl_vtab_compile(const struct dbl_vtab *t, char *const subst[DBL_NSUBST], struct dbl_dsdata *ds)
+{
+	char buf[DBL_TXT_MAX + 1];
+
+	ds->values = calloc(t->n ? t->n : 1, sizeof *ds->values);
+	if (!ds->values)
+		return -ENOMEM;
+	for (size_t i = 0; i < t->n; i++) {
+		const struct dbl_rawval *rv = &t->v[i];
+		struct dbl_value *v = &ds->values[i];
+		size_t n = dbl_txt_compile(t->txt + rv->off, rv->len, subst, buf);
+		memcpy(v->a, rv->a, 4);
+		if (n > 0) {
+			if (!(v->txt = dbl_pool_alloc(&ds->pool, n + 1)))
+				return -ENOMEM;
+			memcpy(v->txt, buf, n + 1);
+			v->has_txt = true;
+			v->txtlen = (uint16_t)n;
+		}
+	}
+	ds->nvalues = t->n;
+	return 0;
+}
+
+void dbl_vtab_free(struct dbl_vtab *t)
+{
+	free(t->v);
+	free(t->txt);
+	free(t->h);
+	memset(t, 0, sizeof *t);
+}

@@ -1,0 +1,404 @@
+/* dbl_wire.c - request parsing (drop rules, EDNS) and the bounded response writer. */
+#include <string.h>
+
+#include "dbl_err.h"
+#include "dbl_schema.h"
+#include "dbl_wire.h"
+
+/* ---- request ---- */
+
+/* Skip the owner name of an RR after the question: labels, ending in the
+ * root label or a compression pointer (never followed: the name is not
+ * needed). Returns the offset past the name, or 0 when it is malformed or
+ * runs past len. Each pass consumes at least one byte of a name of at most
+ * 255 bytes, so there are at most 128 passes. */
+static size_t skip_name(const uint8_t *p, size_t off, size_t len)
+{
+	size_t n = 0;
+
+	for (;;) {
+		uint8_t l;
+		if (off >= len)
+			return 0;
+		l = p[off];
+		if ((l & 0xC0) == 0xC0)
+			return len - off >= 2 ? off + 2 : 0;
+		if (l & 0xC0)
+			return 0; /* 0x40/0x80: extended label types (RFC 6891 obsoletes them) */
+		n += 1u + l;
+		if (n > DBL_NAME_MAX)
+			return 0; /* 255: RFC 1035 name limit */
+		off += 1u + l;
+		if (l == 0)
+			return off;
+	}
+}
+
+/* Walk the answer, authority and additional records of a query looking for
+ * the OPT RR (RFC 6891). Choice (the contract is silent): a query whose
+ * counted records do not parse up to the end of the packet, an OPT outside
+ * the additional section or with a non-root owner, options that do not tile
+ * the OPT rdata exactly, or a second OPT (RFC 6891 6.1.1 "MUST") makes the
+ * message malformed: FORMERR. rbldnsd looks only at a lone OPT right after
+ * the question and ignores everything else; bytes after the last counted
+ * record are ignored here too. Every record takes at least 11 bytes, so
+ * the loop ends within len / 11 passes whatever the counts say. */
+static void parse_edns(struct dbl_msg *m, const uint8_t *p, size_t len)
+{
+	uint32_t total = (uint32_t)m->ancount + m->nscount + m->arcount;
+	uint32_t before_ar = (uint32_t)m->ancount + m->nscount;
+	size_t off = m->qend;
+	bool seen = false;
+
+	m->edns = DBL_EDNS_NONE;
+	m->edns_payload = 512;
+	m->edns_version = 0;
+	m->edns_flags = 0;
+	for (uint32_t i = 0; i < total; i++) {
+		size_t owner = off, rdlen;
+		uint16_t type, klass;
+		uint32_t ttl;
+
+		off = skip_name(p, off, len);
+		if (off == 0 || len - off < 10)
+			goto bad;
+		type = dbl_get_u16(p + off);
+		klass = dbl_get_u16(p + off + 2);
+		ttl = dbl_get_u32(p + off + 4);
+		rdlen = dbl_get_u16(p + off + 8);
+		off += 10;
+		if (len - off < rdlen)
+			goto bad;
+		if (type == DBL_T_OPT) {
+			size_t o = off, e = off + rdlen;
+			if (seen || i < before_ar || p[owner] != 0)
+				goto bad;
+			while (o < e) { /* each option: u16 code, u16 length, data */
+				size_t olen;
+				if (e - o < 4)
+					goto bad;
+				olen = dbl_get_u16(p + o + 2);
+				if (e - o - 4 < olen)
+					goto bad;
+				o += 4 + olen;
+			}
+			seen = true;
+			/* RFC 6891 6.2.5: values below 512 are treated as 512. */
+			m->edns_payload = klass < 512 ? 512 : klass;
+			m->edns_version = (uint8_t)(ttl >> 16);
+			m->edns_flags = (uint16_t)ttl;
+		}
+		off += rdlen;
+	}
+	m->edns = seen ? DBL_EDNS_OK : DBL_EDNS_NONE;
+	return;
+bad:
+	m->edns = DBL_EDNS_BAD;
+}
+
+int dbl_msg_parse(struct dbl_msg *m, const uint8_t *p, size_t len)
+{
+	size_t off = DBL_HDR_LEN, n = 0;
+
+	/* Cheap header checks first (NSD order): no reply to anything that is
+	 * not one plain question, so we never answer answers (loops) or
+	 * amplify garbage. */
+	if (!p || len < DBL_HDR_LEN)
+		return DBL_EDROP;
+	if (p[2] & DBL_F1_QR)
+		return DBL_EDROP;
+	if (dbl_get_u16(p + 4) != 1)
+		return DBL_EDROP;
+	memset(m, 0, offsetof(struct dbl_msg, lname));
+	m->flags1 = p[2];
+	m->ancount = dbl_get_u16(p + 6);
+	m->nscount = dbl_get_u16(p + 8);
+	m->arcount = dbl_get_u16(p + 10);
+
+	/* The question name, lowercased into m->lname. Each pass consumes at
+	 * least one byte and n stays <= 255, so at most 128 passes. */
+	for (;;) {
+		uint8_t l;
+		if (off >= len)
+			return DBL_EDROP; /* truncated question */
+		l = p[off];
+		/* 0xC0 = compression pointer, 0x40/0x80 = extended label types:
+		 * all > 63 (RFC 1035 label limit) and never valid in a question. */
+		if (l & 0xC0)
+			return DBL_EDROP;
+		if (n + 1u + l > DBL_NAME_MAX)
+			return DBL_EDROP; /* 255: RFC 1035 name limit, root included */
+		if (len - off < 1u + l)
+			return DBL_EDROP;
+		m->lname[n] = l;
+		for (unsigned i = 1; i <= l; i++) {
+			uint8_t c = p[off + i];
+			m->lname[n + i] = (c >= 'A' && c <= 'Z') ? (uint8_t)(c + 32) : c;
+		}
+		n += 1u + l;
+		off += 1u + l;
+		if (l == 0)
+			break;
+		m->nlabels++;
+	}
+	if (len - off < 4)
+		return DBL_EDROP; /* no room for QTYPE and QCLASS */
+	m->qnamelen = n;
+	m->qtype = dbl_get_u16(p + off);
+	m->qclass = dbl_get_u16(p + off + 2);
+	m->qend = off + 4;
+	parse_edns(m, p, len);
+	return 0;
+}
+
+/* ---- response ---- */
+
+void dbl_resp_init(struct dbl_resp *w, uint8_t *buf, size_t lim, const struct dbl_msg *m,
+                   const uint8_t *req)
+{
+	memset(w, 0, offsetof(struct dbl_resp, dict));
+	w->b = buf;
+	w->lim = lim;
+	memcpy(buf, req, 2); /* ID echoed */
+	memset(buf + 2, 0, DBL_HDR_LEN - 2);
+	buf[5] = 1; /* QDCOUNT */
+	/* The question exactly as received (original case). */
+	memcpy(buf + DBL_HDR_LEN, req + DBL_HDR_LEN, m->qend - DBL_HDR_LEN);
+	w->len = w->anstart = m->qend;
+	w->qlname = m->lname;
+	w->qnamelen = m->qnamelen;
+	for (size_t i = 0; i < m->qnamelen; i += (size_t)m->lname[i] + 1) {
+		w->qbound[i >> 3] |= (uint8_t)(1u << (i & 7));
+		if (m->lname[i] == 0)
+			break;
+	}
+}
+
+void dbl_resp_mark(const struct dbl_resp *w, struct dbl_resp_mark *mk)
+{
+	mk->len = w->len;
+	mk->ndict = w->ndict;
+	mk->an = w->an;
+	mk->ns = w->ns;
+	mk->ar = w->ar;
+}
+
+void dbl_resp_rollback(struct dbl_resp *w, const struct dbl_resp_mark *mk)
+{
+	w->len = mk->len;
+	w->ndict = mk->ndict;
+	w->an = mk->an;
+	w->ns = mk->ns;
+	w->ar = mk->ar;
+	w->over = false;
+}
+
+static bool room(struct dbl_resp *w, size_t n)
+{
+	if (w->over || w->lim < w->len || w->lim - w->len < n) {
+		w->over = true;
+		return false;
+	}
+	return true;
+}
+
+int dbl_resp_bytes(struct dbl_resp *w, const void *p, size_t n)
+{
+	if (!room(w, n))
+		return -1;
+	memcpy(w->b + w->len, p, n);
+	w->len += n;
+	return 0;
+}
+
+int dbl_resp_u32(struct dbl_resp *w, uint32_t v)
+{
+	uint8_t t[4];
+	dbl_put_u32(t, v);
+	return dbl_resp_bytes(w, t, 4);
+}
+
+static void count(struct dbl_resp *w, enum dbl_section sec)
+{
+	if (sec == DBL_SEC_AN)
+		w->an++;
+	else if (sec == DBL_SEC_NS)
+		w->ns++;
+	else
+		w->ar++;
+}
+
+/* Owner pointer + type + class + ttl; returns the rdlength offset or 0. */
+static size_t rr_head(struct dbl_resp *w, uint16_t type, uint16_t klass, uint32_t ttl)
+{
+	uint8_t h[10];
+	size_t rdpos;
+
+	dbl_put_u16(h, type);
+	dbl_put_u16(h + 2, klass);
+	dbl_put_u32(h + 4, ttl);
+	dbl_put_u16(h + 8, 0);
+	if (dbl_resp_bytes(w, h, 10))
+		return 0;
+	rdpos = w->len - 2;
+	return rdpos;
+}
+
+size_t dbl_resp_rr_begin(struct dbl_resp *w, uint16_t owner, uint16_t type, uint16_t klass,
+                         uint32_t ttl)
+{
+	uint8_t ptr[2];
+
+	dbl_put_u16(ptr, (uint16_t)(0xC000u | owner));
+	if (dbl_resp_bytes(w, ptr, 2))
+		return 0;
+	return rr_head(w, type, klass, ttl);
+}
+
+size_t dbl_resp_rr_begin_name(struct dbl_resp *w, const uint8_t *owner, uint16_t type,
+                              uint16_t klass, uint32_t ttl)
+{
+	if (dbl_resp_name(w, owner))
+		return 0;
+	return rr_head(w, type, klass, ttl);
+}
+
+int dbl_resp_rr_end(struct dbl_resp *w, enum dbl_section sec, size_t rdpos)
+{
+	if (w->over || rdpos == 0)
+		return -1;
+	dbl_put_u16(w->b + rdpos, (uint16_t)(w->len - rdpos - 2));
+	count(w, sec);
+	return 0;
+}
+
+int dbl_resp_rr(struct dbl_resp *w, enum dbl_section sec, uint16_t owner, uint16_t type,
+                uint16_t klass, uint32_t ttl, const uint8_t *rdata, size_t rdlen)
+{
+	size_t rdpos;
+
+	/* 12: pointer + fixed RR fields; all-or-nothing. */
+	if (rdlen > 0xFFFF || !room(w, 12 + rdlen))
+		return -1;
+	rdpos = dbl_resp_rr_begin(w, owner, type, klass, ttl);
+	dbl_resp_bytes(w, rdata, rdlen);
+	return dbl_resp_rr_end(w, sec, rdpos);
+}
+
+/* Offset of an earlier copy of suffix s (slen bytes, root included), or -1:
+ * the question name first, then the dictionary of names written. */
+static int find_suffix(const struct dbl_resp *w, const uint8_t *s, size_t slen)
+{
+	if (slen <= w->qnamelen) {
+		size_t off = w->qnamelen - slen;
+		if ((w->qbound[off >> 3] & (1u << (off & 7))) &&
+		    memcmp(w->qlname + off, s, slen) == 0)
+			return (int)(DBL_HDR_LEN + off);
+	}
+	for (unsigned k = 0; k < w->ndict; k++)
+		if (w->dict[k].len == slen && memcmp(w->dict[k].name, s, slen) == 0)
+			return w->dict[k].pos;
+	return -1;
+}
+
+int dbl_resp_name(struct dbl_resp *w, const uint8_t *name)
+{
+	size_t nlen = 0, i = 0;
+
+	/* Validate first: names come from the zone record. 63: RFC 1035
+	 * label limit; 255: name limit. At most 128 passes. */
+	for (;;) {
+		uint8_t l;
+		if (nlen >= DBL_NAME_MAX)
+			return DBL_ECORRUPT;
+		l = name[nlen];
+		if (l > 63 || nlen + 1u + l > DBL_NAME_MAX)
+			return DBL_ECORRUPT;
+		nlen += 1u + l;
+		if (l == 0)
+			break;
+	}
+	/* One pass per label, longest suffix first: the first suffix seen
+	 * before becomes a pointer (RFC 1035 4.1.4). */
+	while (name[i] != 0) {
+		size_t slen = nlen - i;
+		int pos = find_suffix(w, name + i, slen);
+		if (pos >= 0) {
+			uint8_t ptr[2];
+			dbl_put_u16(ptr, (uint16_t)(0xC000u | (unsigned)pos));
+			return dbl_resp_bytes(w, ptr, 2);
+		}
+		if (!room(w, 1u + name[i]))
+			return -1;
+		/* 0x3FFF: the largest offset a pointer can hold. */
+		if (w->len < 0x4000 && w->ndict < DBL_DICT_MAX)
+			w->dict[w->ndict++] =
+			    (struct dbl_dictent){(uint16_t)w->len, (uint8_t)slen, name + i};
+		dbl_resp_bytes(w, name + i, 1u + name[i]);
+		i += 1u + name[i];
+	}
+	return dbl_resp_bytes(w, "", 1);
+}
+
+int dbl_resp_answer(struct dbl_resp *w, uint16_t type, uint32_t ttl, const uint8_t *rdata,
+                    size_t rdlen)
+{
+	size_t c = w->anstart;
+	uint32_t min = ttl;
+	bool dup = false;
+
+	/* Every answer RR we write has a 2-byte pointer owner, so the section
+	 * walks in fixed steps; at most DBL_ANSWERS_MAX RRs. */
+	for (unsigned k = 0; k < w->an; k++) {
+		const uint8_t *rr = w->b + c;
+		size_t rl = dbl_get_u16(rr + 10);
+		if (dbl_get_u16(rr + 2) == type) {
+			uint32_t t = dbl_get_u32(rr + 6);
+			if (t < min)
+				min = t;
+			if (rl == rdlen && memcmp(rr + 12, rdata, rdlen) == 0)
+				dup = true;
+		}
+		c += 12 + rl;
+	}
+	/* rbldnsd checkrr_present(): one RRset, one TTL - the smallest. */
+	c = w->anstart;
+	for (unsigned k = 0; k < w->an; k++) {
+		uint8_t *rr = w->b + c;
+		if (dbl_get_u16(rr + 2) == type)
+			dbl_put_u32(rr + 6, min);
+		c += 12 + dbl_get_u16(rr + 10);
+	}
+	if (dup)
+		return 0;
+	if (w->an >= DBL_ANSWERS_MAX) {
+		w->over = true;
+		return -1;
+	}
+	return dbl_resp_rr(w, DBL_SEC_AN, DBL_HDR_LEN, type, DBL_C_IN, min, rdata, rdlen);
+}
+
+void dbl_resp_finish(struct dbl_resp *w, uint8_t flags1, unsigned rcode)
+{
+	w->b[2] = (uint8_t)(flags1 | DBL_F1_QR);
+	/* RA, Z, AD and CD are 0: the second flags byte is the rcode only. */
+	w->b[3] = (uint8_t)(rcode & 0x0F);
+	dbl_put_u16(w->b + 6, w->an);
+	dbl_put_u16(w->b + 8, w->ns);
+	dbl_put_u16(w->b + 10, w->ar);
+}
+
+void dbl_resp_opt(struct dbl_resp *w, uint16_t payload, unsigned rcode, uint16_t flags)
+{
+	uint8_t *o = w->b + w->len;
+
+	o[0] = 0; /* root owner */
+	dbl_put_u16(o + 1, DBL_T_OPT);
+	dbl_put_u16(o + 3, payload);
+	/* TTL: extended rcode (upper 8 of 12 bits), version 0, flags. */
+	dbl_put_u32(o + 5, ((uint32_t)((rcode >> 4) & 0xFF) << 24) | flags);
+	dbl_put_u16(o + 9, 0);
+	w->len += DBL_OPT_LEN;
+	w->ar++;
+	dbl_put_u16(w->b + 10, w->ar);
+}

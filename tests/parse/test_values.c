@@ -1,0 +1,201 @@
+/* test_values.c - TXT template compilation (rbldnsd txtsubst semantics) and
+ * the "$" specials: $SOA, $NS, $TTL, time suffixes, $TIMESTAMP, $n, $=. */
+#include "dbl_schema.h"
+#include "dbl_special.h"
+#include "dbl_value.h"
+#include "ptest.h"
+
+static struct dbl_dsdata **ds;
+static size_t nds;
+
+static void done(void)
+{
+	pt_free(ds, nds);
+	ds = NULL;
+	nds = 0;
+}
+
+static const char *tc(const char *txt, char *const sub[DBL_NSUBST])
+{
+	static char out[DBL_TXT_MAX + 1];
+	dbl_txt_compile(txt, strlen(txt), sub, out);
+	return out;
+}
+
+static void test_compile(void)
+{
+	char *none[DBL_NSUBST] = {0};
+	char *vars[DBL_NSUBST] = {"zero", "one$", [9] = "nine", [DBL_SUBST_BASE] = NULL};
+	char *base[DBL_NSUBST] = {"v0", [DBL_SUBST_BASE] = "Base [$=] for $ ($0)"};
+	char long300[301];
+
+	CHECK_STR(tc("plain", none), "plain");
+	CHECK_STR(tc("", none), "");
+	CHECK_STR(tc("ip $ listed", none), "ip $ listed");
+	CHECK_STR(tc("cost $$5", none), "cost $$5"); /* "$$" stays a literal $ */
+	CHECK_STR(tc("$x", none), "$x");             /* subject, then 'x' */
+	CHECK_STR(tc("end $", none), "end $");
+	CHECK_STR(tc("$0 $1 $9 $5", vars), "zero one$$ nine $$5"); /* undefined stays */
+	CHECK_STR(tc("=bypass $", none), "bypass $");
+	/* base template: $= is the entry text (inserted literally), the
+	 * subject when the entry has none (the ":A:" quirk) */
+	CHECK_STR(tc("entry $", base), "Base [entry $$] for $ (v0)");
+	CHECK_STR(tc("", base), "Base [$] for $ (v0)");
+	CHECK_STR(tc("=own $0", base), "own v0");
+	CHECK_STR(tc("=", base), "");
+	/* 255 bytes at most, never half of a "$$" */
+	memset(long300, 'a', 300);
+	long300[300] = 0;
+	CHECK_INT(strlen(tc(long300, none)), 255);
+	long300[253] = '$';
+	long300[254] = '$';
+	CHECK_INT(strlen(tc(long300, none)), 255);
+	long300[253] = 'a';
+	long300[255] = '$';
+	CHECK_INT(strlen(tc(long300, none)), 254); /* "$$" does not fit in 1 byte */
+}
+
+static void test_vars_in_files(void)
+{
+	int rc = pt_load("ip4set",
+	                 "$1 first\n$1 second\n"
+	                 "1.1.1.1 :3:$1 and $2 and $$ and $\n"
+	                 "$2 late definitions apply too\n"
+	                 "$3\n"     /* empty: invalid */
+	                 "$31 x\n", /* no blank after the digit */
+	                 &ds, &nds);
+	CHECK_INT(rc, 0);
+	if (rc)
+		return;
+	CHECK_STR(pt_q4(ds[0], "1.1.1.1"),
+	          "127.0.0.3:first and late definitions apply too and $$ and $");
+	CHECK_INT(ds[0]->nwarnings, 2);
+	done();
+	/* $= wraps every text; the entry text goes in literally (rbldnsd does
+	 * not expand variables inside it) */
+	rc = pt_load("ip4set",
+	             "$= [$=] $1\n$1 one\n"
+	             "2.2.2.2 :4:\n"
+	             "3.3.3.3 :5:=no base $1\n"
+	             "4.4.4.4 :6:text $1\n"
+	             "5.5.5.5\n",
+	             &ds, &nds);
+	CHECK_INT(rc, 0);
+	if (rc)
+		return;
+	CHECK_STR(pt_q4(ds[0], "2.2.2.2"), "127.0.0.4:[$] one");
+	CHECK_STR(pt_q4(ds[0], "3.3.3.3"), "127.0.0.5:no base one");
+	CHECK_STR(pt_q4(ds[0], "4.4.4.4"), "127.0.0.6:[text $$1] one");
+	CHECK_STR(pt_q4(ds[0], "5.5.5.5"), "127.0.0.2:[$] one");
+	done();
+}
+
+static void test_time(void)
+{
+	uint32_t t = 0;
+	CHECK(dbl_parse_time("30", &t) && t == 30);
+	CHECK(dbl_parse_time("30s", &t) && t == 30);
+	CHECK(dbl_parse_time("2m", &t) && t == 120);
+	CHECK(dbl_parse_time("3H", &t) && t == 10800);
+	CHECK(dbl_parse_time("1d", &t) && t == 86400);
+	CHECK(dbl_parse_time("2w", &t) && t == 1209600);
+	CHECK(dbl_parse_time("5x", &t) == NULL);
+	CHECK(dbl_parse_time("h", &t) == NULL);
+	CHECK(dbl_parse_time("99999w", &t) == NULL); /* > 32 bits */
+	CHECK(dbl_parse_time("4294967296", &t) == NULL);
+}
+
+static void test_soa_ns_ttl(void)
+{
+	int rc = pt_load("ip4set",
+	                 "$ttl 35m\n"
+	                 "$SOA 0 ns1.bl.test. Hostmaster.BL.test 0 2h 30m 1w 5m\n"
+	                 "$SOA 60 other.test. x.test. 1 1 1 1 1\n"
+	                 "$NS 1d ns1.bl.test -ns0.bl.test ns2.bl.test ns1.bl.test\n"
+	                 "$NAMESERVER 60 ignored.test\n"
+	                 "$SOA\n"
+	                 "$FOO bar\n",
+	                 &ds, &nds);
+	CHECK_INT(rc, 0);
+	if (rc)
+		return;
+	{
+		struct dbl_dsdata *d = ds[0];
+		char name[1024];
+		CHECK_INT(d->ttl, 2100);
+		CHECK(d->soa.present);
+		CHECK_INT(d->soa.ttl, 2100); /* 0: the dataset TTL */
+		dbl_wname_to_text(d->soa.mname.b, name, sizeof name);
+		CHECK_STR(name, "ns1.bl.test.");
+		dbl_wname_to_text(d->soa.rname.b, name, sizeof name);
+		CHECK_STR(name, "hostmaster.bl.test.");
+		CHECK_INT(d->soa.serial, 0);
+		CHECK_INT(d->soa.refresh, 7200);
+		CHECK_INT(d->soa.retry, 1800);
+		CHECK_INT(d->soa.expire, 604800);
+		CHECK_INT(d->soa.minimum, 300);
+		CHECK_INT(d->nns, 2);
+		CHECK_INT(d->ns_ttl, 86400);
+		dbl_wname_to_text(d->ns[1].b, name, sizeof name);
+		CHECK_STR(name, "ns2.bl.test.");
+		CHECK_INT(d->nwarnings, 2);
+		CHECK(strstr(pt_log, "data:6: invalid or unrecognized special entry") != NULL);
+	}
+	done();
+	rc = pt_load("ip4set", "$TTL 0\n$TTL 1x\n", &ds, &nds);
+	CHECK_INT(rc, 0);
+	if (!rc) {
+		CHECK_INT(ds[0]->ttl, DBL_TTL_DEFAULT);
+		CHECK_INT(ds[0]->nwarnings, 1);
+	}
+	done();
+}
+
+static void test_timestamp(void)
+{
+	/* now = 1700000000 = 2023-11-14 22:13:20 UTC */
+	int rc = pt_load("ip4set",
+	                 "$TIMESTAMP 2023-11-14 2023:11:15:10\n$TIMESTAMP 202301010000 +1h\n"
+	                 "$TIMESTAMP 0 2099-01-01\n1.1.1.1\n",
+	                 &ds, &nds);
+	CHECK_INT(rc, 0);
+	if (!rc) {
+		CHECK_INT(ds[0]->ts_created, 1699920000);
+		CHECK_INT(ds[0]->ts_expires, 1672534800); /* the earliest expiry */
+		CHECK_INT(ds[0]->nwarnings, 0);
+	}
+	done();
+	rc = pt_load("ip4set", "$TIMESTAMP 20231114 20991231235959\n", &ds, &nds);
+	CHECK_INT(rc, 0);
+	if (!rc)
+		CHECK_INT(ds[0]->ts_expires, 4102444799LL); /* past 2038 */
+	done();
+	rc = pt_load("ip4set", "$TIMESTAMP 2023-11-15\n1.1.1.1\n", &ds, &nds);
+	CHECK_INT(rc, DBL_EFUTURE);
+	CHECK(strstr(pt_log, "data:1: data timestamp is") != NULL);
+	done();
+	rc = pt_load("ip4set",
+	             "$TIMESTAMP 1969-12-31\n$TIMESTAMP 2023-02-29\n"
+	             "$TIMESTAMP 2023-01-01 +0\n$TIMESTAMP 2023-01-01 junk\n"
+	             "$TIMESTAMP 2020-02-29 -\n",
+	             &ds, &nds);
+	CHECK_INT(rc, 0);
+	if (!rc) {
+		CHECK_INT(ds[0]->nwarnings, 4);
+		CHECK_INT(ds[0]->ts_created, 1582934400); /* leap day 2020 */
+	}
+	done();
+}
+
+int main(void)
+{
+	pt_init();
+	test_compile();
+	test_vars_in_files();
+	test_time();
+	test_soa_ns_ttl();
+	test_timestamp();
+	pt_cleanup();
+	printf("%d checks, %d failed\n", check_count, check_failures);
+	return check_failures ? 1 : 0;
+}
