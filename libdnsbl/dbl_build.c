@@ -8,6 +8,7 @@
  * published until the loader renames it, so partial commits are invisible.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -18,6 +19,7 @@
 #include "dbl_build.h"
 #include "dbl_db.h"
 #include "dbl_err.h"
+#include "dbl_fault.h"
 #include "dbl_intern.h"
 #include "dbl_log.h"
 #include "dbl_name.h"
@@ -33,6 +35,7 @@ struct writer {
 	MDB_txn *txn;
 	MDB_dbi meta, zone, ip4, ip6, name, vset;
 	size_t puts;
+	size_t kill_at; /* fault injection: SIGKILL after this many puts (0 = off) */
 };
 
 static int w_put(struct writer *w, MDB_dbi dbi, const void *k, size_t kl, const void *v, size_t vl,
@@ -43,7 +46,9 @@ static int w_put(struct writer *w, MDB_dbi dbi, const void *k, size_t kl, const 
 
 	if (rc)
 		return dbl_err_from_mdb(rc);
-	if (++w->puts % DBL_BUILD_TXN_PUTS == 0) {
+	if (++w->puts == w->kill_at)
+		raise(SIGKILL);
+	if (w->puts % DBL_BUILD_TXN_PUTS == 0) {
 		rc = mdb_txn_commit(w->txn);
 		w->txn = NULL;
 		if (rc == 0)
@@ -467,6 +472,7 @@ static int open_writer(struct writer *w, const char *path, size_t mapsize)
 	int rc;
 
 	unlink(path);
+	w->kill_at = dbl_fault_point("mid-write") ? 3 : 0;
 	if ((rc = mdb_env_create(&w->env)))
 		return dbl_err_from_mdb(rc);
 	mdb_env_set_maxdbs(w->env, 8);

@@ -457,8 +457,13 @@ int dbl_db_publish(const char *dir, uint64_t gen, unsigned keep)
 		return 0;
 	while ((e = readdir(d)) && n < sizeof gens / sizeof gens[0]) {
 		uint64_t g = gen_of(e->d_name);
+		size_t l = strlen(e->d_name);
 		if (g && g != gen)
 			gens[n++] = g;
+		/* Leftovers of killed loader runs (we hold DIR/.lock). */
+		if (strncmp(e->d_name, "gen-", 4) == 0 && l > 8 &&
+		    strcmp(e->d_name + l - 8, ".mdb.tmp") == 0)
+			unlinkat(dirfd(d), e->d_name, 0);
 	}
 	closedir(d);
 	qsort(gens, n, sizeof gens[0], cmp_u64_desc);

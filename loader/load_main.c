@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,7 @@
 #include "dbl_build.h"
 #include "dbl_db.h"
 #include "dbl_err.h"
+#include "dbl_fault.h"
 #include "dbl_log.h"
 #include "dbl_name.h"
 #include "dbl_parse.h"
@@ -408,6 +410,8 @@ int main(int argc, char **argv)
 		refused += z->action == LOAD_KEEP || z->action == LOAD_FAILED;
 	}
 	t1 = now_mono();
+	if (dbl_fault_point("after-parse"))
+		raise(SIGKILL);
 	report(&plan, zones, o.quiet);
 	if (o.dry_run) {
 		dbl_log(DBL_LOG_INFO, "dry run: %zu zone(s) parsed in %.2f s, nothing published",
@@ -427,6 +431,8 @@ int main(int argc, char **argv)
 		rc = EXIT_DATA;
 		goto out;
 	}
+	if (dbl_fault_point("before-publish"))
+		raise(SIGKILL);
 	if (rename(tmp, final) != 0 || (rc = dbl_db_publish(o.db, bo.generation, o.keep)) != 0) {
 		dbl_log(DBL_LOG_ERR, "%s: cannot publish: %s", final,
 		        rc ? dbl_strerror(rc) : strerror(errno));
