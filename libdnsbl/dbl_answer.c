@@ -5,7 +5,10 @@
  * the SOA of a negative answer) that do not fit leave w->over set and the
  * caller truncates; optional ones (NS in AUTHORITY, glue) are rolled back.
  */
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "dbl_answer.h"
 #include "dbl_err.h"
@@ -424,6 +427,76 @@ static int below(struct dbl_ans *a)
 	}
 	rc = ns_authority(a);
 	return rc == DBL_ECORRUPT ? rc : DBL_RC_NOERROR;
+}
+
+/* ---- freshness: TXT at _dnsbl.<zone> ---- */
+
+bool dbl_answer_is_status(const struct dbl_ans *a)
+{
+	/* 6: strlen("_dnsbl"); the name is matched lowercased */
+	return a->zoff == 7 && memcmp(a->m->lname, "\6_dnsbl", 7) == 0;
+}
+
+static size_t put_kv(uint8_t *rd, size_t o, size_t cap, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static size_t put_kv(uint8_t *rd, size_t o, size_t cap, const char *fmt, ...)
+{
+	char s[256];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(s, sizeof s, fmt, ap);
+	va_end(ap);
+	if (n <= 0 || (size_t)n > 255 || o + 1 + (size_t)n > cap)
+		return o;
+	rd[o] = (uint8_t)n;
+	memcpy(rd + o + 1, s, (size_t)n);
+	return o + 1 + (size_t)n;
+}
+
+static void iso_time(uint64_t t, char *buf, size_t cap)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (t == 0 || !gmtime_r(&tt, &tm))
+		snprintf(buf, cap, "never");
+	else
+		strftime(buf, cap, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+int dbl_answer_status(struct dbl_ans *a, time_t now)
+{
+	const struct dbl_zone *z = a->z;
+	uint8_t rd[1024];
+	char loaded[32], mtime[32], expires[32];
+	const char *state = "ok";
+	size_t o = 0;
+
+	if (a->m->qtype != DBL_T_TXT && a->m->qtype != DBL_T_ANY)
+		return negative_soa(a) == DBL_ECORRUPT ? DBL_ECORRUPT : DBL_RC_NOERROR;
+	if (z->flags & DBL_ZONE_FAILED)
+		state = "failed";
+	else if (z->expires && (uint64_t)now >= z->expires)
+		state = "expired";
+	iso_time(z->loaded, loaded, sizeof loaded);
+	iso_time(z->data_mtime, mtime, sizeof mtime);
+	iso_time(z->expires, expires, sizeof expires);
+	o = put_kv(rd, o, sizeof rd, "state=%s", state);
+	o = put_kv(rd, o, sizeof rd, "generation=%llu", (unsigned long long)a->r->db->generation);
+	o = put_kv(rd, o, sizeof rd, "version=%llu", (unsigned long long)z->version);
+	o = put_kv(rd, o, sizeof rd, "serial=%u", z->soa.present ? z->soa.serial : 0u);
+	o = put_kv(rd, o, sizeof rd, "loaded=%s", loaded);
+	o = put_kv(rd, o, sizeof rd, "data-mtime=%s", mtime);
+	o = put_kv(rd, o, sizeof rd, "age=%llds",
+		   z->data_mtime ? (long long)now - (long long)z->data_mtime : -1ll);
+	o = put_kv(rd, o, sizeof rd, "entries=%llu", (unsigned long long)z->entries);
+	o = put_kv(rd, o, sizeof rd, "expires=%s", expires);
+	/* TTL 0: the record describes this instant, caching it would lie. */
+	dbl_resp_answer(a->w, DBL_T_TXT, 0, rd, o);
+	return DBL_RC_NOERROR;
 }
 
 int dbl_answer_zone(struct dbl_ans *a)

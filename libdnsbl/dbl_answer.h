@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "dbl_db.h"
 #include "dbl_query.h"
@@ -34,5 +35,13 @@ struct dbl_ans {
  * record of the zone does not decode. A required record that does not fit
  * leaves a->w->over set: the caller truncates (TC). */
 int dbl_answer_zone(struct dbl_ans *a);
+
+/* Freshness record: is the query name _dnsbl.<zone>? Then
+ * dbl_answer_status() answers TXT/ANY with one TXT RR of key=value strings
+ * (state, generation, version, serial, loaded, data-mtime, age, entries,
+ * expires; TTL 0), NODATA otherwise. Answered even when the zone is
+ * expired or failed, so operators can see why it answers SERVFAIL. */
+bool dbl_answer_is_status(const struct dbl_ans *a);
+int dbl_answer_status(struct dbl_ans *a, time_t now);
 
 #endif

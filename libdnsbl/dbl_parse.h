@@ -31,7 +31,10 @@ struct dbl_zonespec {
 };
 
 /* Parse "zone:type:file[,file...]". spec is borrowed. Returns 0 or
- * DBL_ESYNTAX with a reason in err (errcap bytes). */
+ * DBL_ESYNTAX with a reason in err (errcap bytes): no ':' separators, bad
+ * or empty zone name, unknown type (acl included, see below), no file, more
+ * than DBL_SPEC_FILES_MAX files. On success the caller owns out->files and
+ * releases them with dbl_zonespec_free(). */
 int dbl_zonespec_parse(struct dbl_zonespec *out, const char *spec, char *err, size_t errcap);
 void dbl_zonespec_free(struct dbl_zonespec *zs);
 
@@ -41,7 +44,9 @@ struct dbl_parse_opts {
 	unsigned max_warnings; /* per file; rbldnsd uses 5 */
 };
 
-/* Is type a dataset type this build supports? */
+/* Is type a dataset type this build supports? ip4set ip4tset ip4trie
+ * ip6tset ip6trie dnset generic combined bind. Not yet "acl" (behaviour
+ * contract section 4, a later issue): specs naming it are refused. */
 bool dbl_dataset_type_known(const char *type);
 
 /* Load the files of one zone spec. On success returns 0 and sets *out to a
@@ -49,7 +54,13 @@ bool dbl_dataset_type_known(const char *type);
  * dbl_dsdata_free() and the array with free()). A file that cannot be used
  * (I/O error, CKSUM mismatch, changed while read, $TIMESTAMP in the future,
  * data before $DATASET in combined, unknown type) returns a negative code
- * after logging `file:line: reason`; nothing is returned then. */
+ * after logging `file:line: reason`; nothing is returned then.
+ *
+ * Plain types give one dataset. combined gives a carrier first (type
+ * "combined", no subzones, no entries: the zone-level $SOA, $NS and
+ * $TIMESTAMP) followed by one dataset per $DATASET section that named at
+ * least one subzone, in file order. The load's bad-line count is in the
+ * first dataset's nwarnings; every dataset gets the newest file mtime. */
 int dbl_dataset_load(const struct dbl_zonespec *zs, const struct dbl_parse_opts *o,
                      struct dbl_dsdata ***out, size_t *nout);
 

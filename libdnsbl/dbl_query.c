@@ -75,9 +75,6 @@ static int zone_query(struct dbl_rtxn *r, const struct dbl_query_opts *o,
 	if (!z)
 		return DBL_RC_REFUSED;
 	info->zone = z;
-	if ((z->flags & DBL_ZONE_FAILED) ||
-	    (z->expires != 0 && env->now >= 0 && z->expires <= (uint64_t)env->now))
-		return DBL_RC_SERVFAIL;
 	memset(&a, 0, sizeof a);
 	a.r = r;
 	a.o = o;
@@ -85,7 +82,14 @@ static int zone_query(struct dbl_rtxn *r, const struct dbl_query_opts *o,
 	a.m = m;
 	a.w = w;
 	a.zoff = zoff;
-	rc = dbl_answer_zone(&a);
+	if (dbl_answer_is_status(&a)) {
+		rc = dbl_answer_status(&a, env->now);
+	} else {
+		if ((z->flags & DBL_ZONE_FAILED) ||
+		    (z->expires != 0 && env->now >= 0 && z->expires <= (uint64_t)env->now))
+			return DBL_RC_SERVFAIL;
+		rc = dbl_answer_zone(&a);
+	}
 	if (rc < 0)
 		return DBL_RC_SERVFAIL; /* a record of this zone does not decode */
 	info->listed = a.listed;

@@ -7,6 +7,7 @@
 
 #include "dbl_build.h"
 #include "dbl_log.h"
+#include "dbl_name.h"
 #include "dbl_parse.h"
 #include "fuzz_db.h"
 

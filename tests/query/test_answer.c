@@ -541,9 +541,33 @@ static void teardown(void)
 	qt_close();
 }
 
+/* Freshness record at _dnsbl.<zone> (issue 3): answered even when the zone
+ * itself answers SERVFAIL, so an operator can see why. */
+static void test_status_record(void)
+{
+	struct qt_resp *p = qt_q("_DNSBL.bl.test", T_TXT);
+	CHECK_INT(p->rcode, 0);
+	CHECK(p->aa && p->an == 1);
+	CHECK_INT(qt_sec(p, 0, 0)->ttl, 0);
+	CHECK(strstr(qt_sec(p, 0, 0)->text, "state=ok") != NULL);
+	CHECK(strstr(qt_sec(p, 0, 0)->text, "serial=1690000000") != NULL);
+	CHECK(strstr(qt_sec(p, 0, 0)->text, "generation=") != NULL);
+	CHECK(strstr(qt_sec(p, 0, 0)->text, "age=") != NULL);
+	p = qt_q("_dnsbl.expired.test", T_TXT);
+	CHECK_INT(p->rcode, 0);
+	CHECK(p->an == 1 && strstr(qt_sec(p, 0, 0)->text, "state=expired") != NULL);
+	CHECK_INT(qt_q("2.0.0.127.expired.test", T_A)->rcode, 2); /* data: SERVFAIL */
+	p = qt_q("_dnsbl.failed.test", T_ANY);
+	CHECK(p->an == 1 && strstr(qt_sec(p, 0, 0)->text, "state=failed") != NULL);
+	p = qt_q("_dnsbl.bl.test", T_A); /* other types: NODATA */
+	CHECK(p->rcode == 0 && p->an == 0 && p->ns == 1);
+	/* only directly under the zone apex */
+	CHECK_INT(qt_q("x._dnsbl.bl.test", T_TXT)->an, 0);
+}
+
 TEST_MAIN(setup, test_ip4_listed_a, test_ip4_listed_txt, test_ip4_listed_any,
           test_listed_other_qtype_nodata, test_not_listed_nxdomain, test_ip6_key, test_dnset,
           test_apex_soa, test_apex_ns_glue, test_apex_any, test_apex_other_types, test_apex_refused,
           test_combined, test_duplicates_and_ttl, test_ent_ip4, test_ent_ip6, test_ent_names,
           test_v4mapped, test_negative_ttl, test_ns_in_auth, test_leading_zeros, test_txt_255,
-          test_generic, test_soa_owner_pointer, teardown)
+          test_generic, test_soa_owner_pointer, test_status_record, teardown)
