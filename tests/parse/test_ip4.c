@@ -31,7 +31,8 @@ static void test_ip4set_keys(void)
 	                                   "15.16-31\n"          /* 15.16.0.0-15.31.255.255 */
 	                                   "16.0.0.0/24 :3\n"
 	                                   "!16.0.0.5\n"
-	                                   "17.1.1.1:4\n"); /* value right after key */
+	                                   "17.1.1.1:4\n" /* value right after key */
+	                                   "20-21\n");    /* a range of /8s */
 	if (!d)
 		return;
 	CHECK_STR(pt_q4(d, "127.0.0.2"), "127.0.0.2:-");
@@ -53,6 +54,8 @@ static void test_ip4set_keys(void)
 	CHECK_STR(pt_q4(d, "16.0.0.4"), "127.0.0.3:-");
 	CHECK_STR(pt_q4(d, "16.0.0.5"), ""); /* /32 exclusion beats the /24 */
 	CHECK_STR(pt_q4(d, "17.1.1.1"), "127.0.0.4:-");
+	CHECK_STR(pt_q4(d, "21.255.255.255"), "127.0.0.2:-");
+	CHECK_STR(pt_q4(d, "22.0.0.0"), "");
 	CHECK_INT(d->nwarnings, 0);
 	CHECK_INT(d->merge, DBL_MERGE_UNION);
 	done();
