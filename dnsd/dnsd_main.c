@@ -10,6 +10,12 @@
 #include "dnsd_cli.h"
 #include "dnsd_server.h"
 
+static void close_handle(uv_handle_t *h, void *arg)
+{
+	if (!uv_is_closing(h))
+		uv_close(h, NULL);
+}
+
 int main(int argc, char **argv)
 {
 	static struct dnsd_opts opts;
@@ -36,8 +42,19 @@ int main(int argc, char **argv)
 		dbl_log(DBL_LOG_ERR, "cannot create the event loop: %s", uv_strerror(rc));
 		return 1;
 	}
-	if (dnsd_server_start(s, &loop, &opts) != 0)
-		return 1; /* logged; the kernel releases sockets and mappings */
+	if (dnsd_server_start(s, &loop, &opts) != 0) {
+		/* Logged. Close whatever was opened (uv_walk visits only
+		 * initialised handles) so the exit is clean under LeakSanitizer. */
+		uv_walk(&loop, close_handle, NULL);
+		uv_run(&loop, UV_RUN_DEFAULT);
+		uv_loop_close(&loop);
+		if (s->data.db) {
+			dbl_rtxn_end(&s->data.txn);
+			dbl_db_close(s->data.db);
+		}
+		free(s);
+		return 1;
+	}
 
 	uv_run(&loop, UV_RUN_DEFAULT);
 	/* uv_run returns once dnsd_server_stop() closed every handle and

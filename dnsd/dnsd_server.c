@@ -208,6 +208,13 @@ static void on_signal(uv_signal_t *h, int signum)
 	dnsd_server_stop(s, signum == SIGTERM ? "SIGTERM" : "SIGINT");
 }
 
+static bool port_is_zero(const struct sockaddr_storage *a)
+{
+	if (a->ss_family == AF_INET)
+		return ((const struct sockaddr_in *)a)->sin_port == 0;
+	return ((const struct sockaddr_in6 *)a)->sin6_port == 0;
+}
+
 /* Each TCP connection and listener takes a descriptor; make sure --tcp-max
  * can be reached instead of failing accept() with EMFILE under load. */
 static void check_nofile(const struct dnsd_opts *o)
@@ -273,8 +280,11 @@ int dnsd_server_start(struct dnsd_server *s, uv_loop_t *loop, const struct dnsd_
 		return rc;
 	}
 	for (unsigned i = 0; i < o->nlisten; i++) {
-		struct sockaddr_storage addr = o->listen[i];
+		struct sockaddr_storage addr;
+		unsigned attempt = 0;
 
+	again:
+		addr = o->listen[i];
 		dnsd_addr_str((struct sockaddr *)&addr, a, sizeof a);
 		rc = dnsd_udp_listen(&s->udp, s, &addr);
 		if (rc) {
@@ -284,6 +294,15 @@ int dnsd_server_start(struct dnsd_server *s, uv_loop_t *loop, const struct dnsd_
 		/* UDP first, so port 0 resolves to one port used for both. */
 		rc = dnsd_tcp_listen(&s->tcp, s, (struct sockaddr *)&addr);
 		dnsd_addr_str((struct sockaddr *)&addr, a, sizeof a);
+		/* Port 0: the kernel's free UDP port may be taken for TCP; give
+		 * both sockets back and ask again (8 tries; each costs a slot). */
+		if (rc == UV_EADDRINUSE && port_is_zero(&o->listen[i]) && ++attempt < 8 &&
+		    s->udp.n < DNSD_LISTEN_MAX && s->tcp.n < DNSD_LISTEN_MAX) {
+			uv_udp_recv_stop(&s->udp.s[s->udp.n - 1].h);
+			uv_close((uv_handle_t *)&s->udp.s[s->udp.n - 1].h, NULL);
+			uv_close((uv_handle_t *)&s->tcp.l[s->tcp.n - 1].h, NULL);
+			goto again;
+		}
 		if (rc) {
 			dbl_log(DBL_LOG_ERR, "cannot listen on %s (tcp): %s", a, uv_strerror(rc));
 			return rc;
