@@ -128,17 +128,6 @@ int dbl_ip4addr(const char *s, uint32_t *a, const char **end)
 	return bits;
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 int dbl_ip6prefix(const char *s, uint8_t a[16], const char **end)
 {
 	unsigned bytes = 0;
@@ -155,7 +144,7 @@ int dbl_ip6prefix(const char *s, uint8_t a[16], const char **end)
 		const char *ss = s;
 		int h;
 
-		while ((h = hexval(*s)) >= 0) {
+		while ((h = dbl_hexval(*s)) >= 0) {
 			v = (v << 4) + (unsigned)h;
 			if (v > 0xffff)
 				break;

@@ -47,4 +47,17 @@ int dbl_ip6cidr(const char *s, uint8_t a[16], const char **end);
 /* Clear the bits of a past prefix length bits. Returns 1 if any were set. */
 int dbl_ip6mask(uint8_t a[16], int bits);
 
+/* Value of one hex digit (either case), -1 if c is not one. Shared by the
+ * zone-file parser and the query-name decoder. */
+static inline int dbl_hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
 #endif

@@ -1,6 +1,7 @@
 /* dbl_qkey.c - DNSBL keys from query labels; subject text; TXT expansion. */
 #include <string.h>
 
+#include "dbl_addr.h"
 #include "dbl_qkey.h"
 #include "dbl_schema.h"
 
@@ -74,17 +75,6 @@ bool dbl_key_ip4_block(const uint8_t *rel, size_t len, uint32_t *lo, uint32_t *h
 
 /* ---- IPv6 ---- */
 
-static int hexval(uint8_t c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* The nibbles of rel, most significant first (t[0] is the label next to
  * the scope). Returns their number (at most 32) or -1. */
 static int nib_labels(const uint8_t *rel, size_t len, uint8_t t[32])
@@ -97,7 +87,7 @@ static int nib_labels(const uint8_t *rel, size_t len, uint8_t t[32])
 		int v;
 		if (n == 32 || rel[i] != 1 || len - i < 2)
 			return -1;
-		v = hexval(rel[i + 1]);
+		v = dbl_hexval(rel[i + 1]);
 		if (v < 0)
 			return -1;
 		w[n++] = (uint8_t)v;
