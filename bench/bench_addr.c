@@ -117,11 +117,11 @@ void bench_addr_format(const struct bench_addr *a, char *buf, size_t len)
 		return;
 	if (a->ss.ss_family == AF_INET) {
 		inet_ntop(AF_INET, &((const struct sockaddr_in *)&a->ss)->sin_addr, host,
-			  sizeof host);
+		          sizeof host);
 		snprintf(buf, len, "%s:%u", host, bench_addr_port(a));
 	} else if (a->ss.ss_family == AF_INET6) {
 		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)&a->ss)->sin6_addr, host,
-			  sizeof host);
+		          sizeof host);
 		snprintf(buf, len, "[%s]:%u", host, bench_addr_port(a));
 	} else {
 		snprintf(buf, len, "?");

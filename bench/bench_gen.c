@@ -83,8 +83,8 @@ static void random_label(struct bench_rng *r, char *out, size_t min, size_t max)
 
 /* Pick key number k of a family: which zone, and the index inside it. */
 static const struct bench_zone *locate(const struct bench_zoneset *zs, const struct family_set *fs,
-				       uint64_t k, size_t (*count)(const struct bench_zone *),
-				       size_t *idx)
+                                       uint64_t k, size_t (*count)(const struct bench_zone *),
+                                       size_t *idx)
 {
 	for (size_t i = 0; i < fs->nz; i++) {
 		const struct bench_zone *z = &zs->zones[fs->zone[i]];
@@ -123,7 +123,7 @@ static bool public_ip4(uint32_t a)
 static void name_ip4(char *buf, size_t len, uint32_t a, const char *zone)
 {
 	snprintf(buf, len, "%u.%u.%u.%u.%s", a & 255, (a >> 8) & 255, (a >> 16) & 255, a >> 24,
-		 zone);
+	         zone);
 }
 
 static void name_ip6(char *buf, size_t len, const uint8_t a[16], const char *zone)
@@ -141,7 +141,7 @@ static void name_ip6(char *buf, size_t len, const uint8_t a[16], const char *zon
 }
 
 static void gen_ip4(const struct bench_zoneset *zs, const struct family_set *fs,
-		    struct bench_rng *r, bool listed, char *buf, size_t len)
+                    struct bench_rng *r, bool listed, char *buf, size_t len)
 {
 	const struct bench_zone *z;
 	uint32_t a = 0;
@@ -165,7 +165,7 @@ static void gen_ip4(const struct bench_zoneset *zs, const struct family_set *fs,
 }
 
 static void gen_ip6(const struct bench_zoneset *zs, const struct family_set *fs,
-		    struct bench_rng *r, bool listed, char *buf, size_t len)
+                    struct bench_rng *r, bool listed, char *buf, size_t len)
 {
 	const struct bench_zone *z;
 	uint8_t a[16];
@@ -193,11 +193,11 @@ static void gen_ip6(const struct bench_zoneset *zs, const struct family_set *fs,
 	name_ip6(buf, len, a, z->name);
 }
 
-static void gen_dn(const struct bench_zoneset *zs, const struct family_set *fs,
-		   struct bench_rng *r, bool listed, char *buf, size_t len)
+static void gen_dn(const struct bench_zoneset *zs, const struct family_set *fs, struct bench_rng *r,
+                   bool listed, char *buf, size_t len)
 {
 	static const char *const tlds[] = {"com", "net", "org", "info", "xyz",
-					   "top", "de",	 "ru",	"cn",	"io"};
+	                                   "top", "de",  "ru",  "cn",   "io"};
 	const struct bench_zone *z;
 	char label[16];
 	size_t i;
@@ -206,7 +206,7 @@ static void gen_dn(const struct bench_zoneset *zs, const struct family_set *fs,
 		z = locate(zs, fs, bench_rng_below(r, fs->keys), countdn, &i);
 		const char *name = z->names + z->dn[i].off;
 		bool sub = z->dn[i].form == BENCH_DN_WILD ||
-			   (z->dn[i].form == BENCH_DN_BOTH && bench_rng_below(r, 2));
+		           (z->dn[i].form == BENCH_DN_BOTH && bench_rng_below(r, 2));
 
 		if (sub) {
 			random_label(r, label, 1, 8);
@@ -222,7 +222,7 @@ static void gen_dn(const struct bench_zoneset *zs, const struct family_set *fs,
 }
 
 static int collect(const struct bench_zoneset *zs, struct family_set *fs, int fam, char *err,
-		   size_t errlen)
+                   size_t errlen)
 {
 	memset(fs, 0, sizeof *fs);
 	for (size_t i = 0; i < zs->n; i++) {
@@ -242,8 +242,8 @@ static int collect(const struct bench_zoneset *zs, struct family_set *fs, int fa
 }
 
 int bench_gen_queries(const struct bench_zoneset *zs, const struct bench_gen_opts *o,
-		      struct bench_queries *out, struct bench_gen_stats *st, char *err,
-		      size_t errlen)
+                      struct bench_queries *out, struct bench_gen_stats *st, char *err,
+                      size_t errlen)
 {
 	struct family_set f4, f6, fdn;
 	struct bench_rng r;
@@ -293,7 +293,7 @@ int bench_gen_queries(const struct bench_zoneset *zs, const struct bench_gen_opt
 		}
 		if (rc < 0) {
 			snprintf(err, errlen, "generated query \"%s\": %s", name,
-				 rc == -E2BIG ? "too many queries" : strerror(-rc));
+			         rc == -E2BIG ? "too many queries" : strerror(-rc));
 			return rc;
 		}
 		st->listed += listed;

@@ -35,7 +35,7 @@ uint64_t bench_rng_below(struct bench_rng *r, uint64_t n);
 double bench_rng_unit(struct bench_rng *r);
 
 struct bench_gen_opts {
-	size_t count;	     /* queries to generate */
+	size_t count;        /* queries to generate */
 	double listed_share; /* of all queries, where the family has keys */
 	double ipv6_share;   /* of IP queries, when IPv6 and IPv4 zones exist */
 	double domain_share; /* of all queries, when domain and IP zones exist */
@@ -51,7 +51,7 @@ struct bench_gen_stats {
  * (bench_zoneset_finish) and hold at least one zone. Returns 0, -EINVAL
  * (message in err) or -ENOMEM. */
 int bench_gen_queries(const struct bench_zoneset *zs, const struct bench_gen_opts *o,
-		      struct bench_queries *out, struct bench_gen_stats *st, char *err,
-		      size_t errlen);
+                      struct bench_queries *out, struct bench_gen_stats *st, char *err,
+                      size_t errlen);
 
 #endif

@@ -12,7 +12,7 @@
 #include "bench_hist.h"
 
 _Static_assert(BENCH_HIST_MAX_NS < (1ull << (BENCH_HIST_MAX_SHIFT + BENCH_HIST_SUB_BITS + 1)),
-	       "top value must fit under the largest shift");
+               "top value must fit under the largest shift");
 
 void bench_hist_init(struct bench_hist *h)
 {

@@ -19,7 +19,7 @@
 #include <stdint.h>
 
 #define BENCH_HIST_SUB_BITS 7
-#define BENCH_HIST_SUB	    (1u << BENCH_HIST_SUB_BITS)
+#define BENCH_HIST_SUB      (1u << BENCH_HIST_SUB_BITS)
 #define BENCH_HIST_MAX_NS   10000000000ull
 /* 1e10 < 2^34, so the largest shift is 34 - 1 - SUB_BITS = 26; the index
  * formula (see bench_hist.c) then needs (26 + 2) * SUB buckets. */

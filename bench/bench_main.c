@@ -32,16 +32,16 @@ static void on_signal(int sig)
 /* Build the query list from the file, the zone specs or the synthetic
  * source. Returns 0, or the exit status to use (1 or 2). */
 static int build_queries(const struct bench_opts *o, struct bench_queries *q,
-			 struct bench_gen_stats *gs, struct bench_report_info *ri)
+                         struct bench_gen_stats *gs, struct bench_report_info *ri)
 {
 	struct bench_zoneset zs;
 	struct bench_gen_opts go = {
-		.count = o->count,
-		.listed_share = o->listed_share,
-		.ipv6_share = o->ipv6_share,
-		.domain_share = o->domain_share,
-		.txt_share = o->txt_share,
-		.seed = o->seed,
+	    .count = o->count,
+	    .listed_share = o->listed_share,
+	    .ipv6_share = o->ipv6_share,
+	    .domain_share = o->domain_share,
+	    .txt_share = o->txt_share,
+	    .seed = o->seed,
 	};
 	char err[512];
 	int rc = 0;
@@ -61,7 +61,7 @@ static int build_queries(const struct bench_opts *o, struct bench_queries *q,
 		const char *s = o->zone_specs[i];
 
 		rc = s[0] == '@' ? bench_zoneset_add_conf(&zs, s + 1, err, sizeof err)
-				 : bench_zoneset_add_spec(&zs, s, NULL, err, sizeof err);
+		                 : bench_zoneset_add_spec(&zs, s, NULL, err, sizeof err);
 	}
 	if (rc == 0 && !o->n_zone_specs)
 		rc = bench_zoneset_add_empty(&zs, o->zone);
@@ -75,9 +75,9 @@ static int build_queries(const struct bench_opts *o, struct bench_queries *q,
 		rc = bench_gen_queries(&zs, &go, q, gs, err, sizeof err);
 	if (rc == 0 && o->n_zone_specs)
 		fprintf(stderr,
-			"dnsbl-bench: %zu queries from %zu zone(s): %llu keys read, %llu lines "
-			"not understood\n",
-			q->n, zs.n, (unsigned long long)zs.keys, (unsigned long long)zs.skipped);
+		        "dnsbl-bench: %zu queries from %zu zone(s): %llu keys read, %llu lines "
+		        "not understood\n",
+		        q->n, zs.n, (unsigned long long)zs.keys, (unsigned long long)zs.skipped);
 	bench_zoneset_free(&zs);
 	if (rc < 0) {
 		fprintf(stderr, "dnsbl-bench: %s\n", err);

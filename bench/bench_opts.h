@@ -18,13 +18,17 @@
 
 #define BENCH_MAX_SERVERS 16
 #define BENCH_MAX_THREADS 64
+/* Each socket carries a 1.6 MiB in-flight table (65536 slots + ID ring),
+ * all of it touched as IDs cycle: cap threads x servers at 256 sockets
+ * (~400 MiB). */
+#define BENCH_MAX_SOCKETS 256
 /* One in-flight table per socket holds 65536 query IDs; half of them are
  * kept free so an ID is reused only long after its query was answered or
  * expired, which keeps late answers from matching a newer query. */
 #define BENCH_MAX_OUTSTANDING_PER_THREAD 32768
-#define BENCH_MAX_DURATION_S		 3600.0
-#define BENCH_MAX_TIMEOUT_MS		 10000u
-#define BENCH_MAX_BATCH			 1024u
+#define BENCH_MAX_DURATION_S             3600.0
+#define BENCH_MAX_TIMEOUT_MS             10000u
+#define BENCH_MAX_BATCH                  1024u
 
 enum bench_mode {
 	BENCH_CLOSED, /* keep `outstanding` queries in flight */
@@ -36,7 +40,7 @@ struct bench_opts {
 	size_t n_servers;
 	bool allow_remote;
 	enum bench_mode mode;
-	double rate;	      /* BENCH_OPEN: total queries/s over all threads */
+	double rate;          /* BENCH_OPEN: total queries/s over all threads */
 	uint32_t outstanding; /* BENCH_CLOSED: total over all threads */
 	double duration_s;
 	unsigned threads;
@@ -48,7 +52,7 @@ struct bench_opts {
 	const char **zone_specs; /* owned array of borrowed strings */
 	size_t n_zone_specs;
 	const char *zone; /* synthetic source: zone name */
-	size_t count;	  /* generated queries */
+	size_t count;     /* generated queries */
 	double listed_share, ipv6_share, domain_share, txt_share;
 	uint64_t seed;
 

@@ -17,16 +17,15 @@ static const struct {
 	const char *name;
 	uint16_t type;
 } type_names[] = {
-	{"A", 1},	 {"NS", 2},	  {"CNAME", 5},	  {"SOA", 6},	 {"PTR", 12},
-	{"HINFO", 13},	 {"MX", 15},	  {"TXT", 16},	  {"AAAA", 28},	 {"SRV", 33},
-	{"NAPTR", 35},	 {"DS", 43},	  {"RRSIG", 46},  {"NSEC", 47},	 {"DNSKEY", 48},
-	{"SVCB", 64},	 {"HTTPS", 65},	  {"IXFR", 251},  {"AXFR", 252}, {"ANY", 255},
-	{"CAA", 257},
+    {"A", 1},      {"NS", 2},    {"CNAME", 5},   {"SOA", 6},   {"PTR", 12},   {"HINFO", 13},
+    {"MX", 15},    {"TXT", 16},  {"AAAA", 28},   {"SRV", 33},  {"NAPTR", 35}, {"DS", 43},
+    {"RRSIG", 46}, {"NSEC", 47}, {"DNSKEY", 48}, {"SVCB", 64}, {"HTTPS", 65}, {"IXFR", 251},
+    {"AXFR", 252}, {"ANY", 255}, {"CAA", 257},
 };
 
 static const char *const rcode_names[16] = {
-	"NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP",	 "REFUSED", "YXDOMAIN", "YXRRSET",
-	"NXRRSET", "NOTAUTH", "NOTZONE",  "RCODE11",  "RCODE12", "RCODE13", "RCODE14",	"RCODE15",
+    "NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP",  "REFUSED", "YXDOMAIN", "YXRRSET",
+    "NXRRSET", "NOTAUTH", "NOTZONE",  "RCODE11",  "RCODE12", "RCODE13", "RCODE14",  "RCODE15",
 };
 
 void bench_queries_init(struct bench_queries *q)
@@ -265,7 +264,7 @@ static char *next_token(char **cursor)
 }
 
 int bench_queries_read(struct bench_queries *q, FILE *f, const char *label, char *err,
-		       size_t errlen)
+                       size_t errlen)
 {
 	char line[LINE_MAX_LEN];
 	unsigned long lineno = 0;
@@ -279,7 +278,7 @@ int bench_queries_read(struct bench_queries *q, FILE *f, const char *label, char
 		lineno++;
 		if (l == sizeof line - 1 && line[l - 1] != '\n' && !feof(f)) {
 			snprintf(err, errlen, "%s:%lu: line too long (limit %d)", label, lineno,
-				 LINE_MAX_LEN - 2);
+			         LINE_MAX_LEN - 2);
 			return -EINVAL;
 		}
 		while (l && (line[l - 1] == '\n' || line[l - 1] == '\r'))
@@ -294,23 +293,23 @@ int bench_queries_read(struct bench_queries *q, FILE *f, const char *label, char
 		}
 		if (next_token(&cur)) {
 			snprintf(err, errlen, "%s:%lu: unexpected text after the type", label,
-				 lineno);
+			         lineno);
 			return -EINVAL;
 		}
 		if (bench_type_parse(type_s, &type) < 0) {
 			snprintf(err, errlen, "%s:%lu: unknown query type \"%s\"", label, lineno,
-				 type_s);
+			         type_s);
 			return -EINVAL;
 		}
 		rc = bench_queries_add(q, name, type);
 		if (rc == -EINVAL) {
 			snprintf(err, errlen, "%s:%lu: invalid domain name \"%s\"", label, lineno,
-				 name);
+			         name);
 			return rc;
 		}
 		if (rc < 0) {
 			snprintf(err, errlen, "%s:%lu: %s", label, lineno,
-				 rc == -E2BIG ? "too many queries" : strerror(-rc));
+			         rc == -E2BIG ? "too many queries" : strerror(-rc));
 			return rc;
 		}
 	}

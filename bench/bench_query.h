@@ -26,7 +26,7 @@
 struct bench_queries {
 	uint8_t *wire; /* questions back to back */
 	size_t wire_len, wire_cap;
-	uint32_t *off;	/* off[i]: question i starts at wire + off[i] */
+	uint32_t *off;  /* off[i]: question i starts at wire + off[i] */
 	uint16_t *qlen; /* qlen[i]: its length in bytes */
 	size_t n, cap;
 };
@@ -44,7 +44,7 @@ int bench_queries_add(struct bench_queries *q, const char *name, uint16_t qtype)
  * messages. On error returns -EINVAL (syntax, with "label:line: reason"
  * in err), -EIO or -ENOMEM; queries read so far stay in q. */
 int bench_queries_read(struct bench_queries *q, FILE *f, const char *label, char *err,
-		       size_t errlen);
+                       size_t errlen);
 /* Same, opening path. Also fails when the file holds no query. */
 int bench_queries_load(struct bench_queries *q, const char *path, char *err, size_t errlen);
 

@@ -8,7 +8,10 @@ static const struct {
 	const char *json, *text;
 	double p;
 } pcts[] = {
-	{"p50", "p50", 50}, {"p90", "p90", 90}, {"p99", "p99", 99}, {"p99_9", "p99.9", 99.9},
+    {"p50", "p50", 50},
+    {"p90", "p90", 90},
+    {"p99", "p99", 99},
+    {"p99_9", "p99.9", 99.9},
 };
 
 static double pct(uint64_t part, uint64_t whole)
@@ -27,7 +30,7 @@ static double per_s(uint64_t n, double s)
 }
 
 void bench_report_text(FILE *f, const struct bench_opts *o, const struct bench_report_info *ri,
-		       const struct bench_totals *t)
+                       const struct bench_totals *t)
 {
 	const struct bench_hist *h = &t->hist;
 	char addr[BENCH_ADDR_STRLEN];
@@ -37,7 +40,7 @@ void bench_report_text(FILE *f, const struct bench_opts *o, const struct bench_r
 	else
 		fprintf(f, "dnsbl-bench: open loop at %.0f qps", o->rate);
 	fprintf(f, ", %u thread%s, batch %u, timeout %u ms\n", o->threads,
-		o->threads == 1 ? "" : "s", o->batch, o->timeout_ms);
+	        o->threads == 1 ? "" : "s", o->batch, o->timeout_ms);
 	fprintf(f, "  servers      ");
 	for (size_t i = 0; i < o->n_servers; i++) {
 		bench_addr_format(&o->servers[i], addr, sizeof addr);
@@ -49,31 +52,30 @@ void bench_report_text(FILE *f, const struct bench_opts *o, const struct bench_r
 		uint64_t n = g->listed + g->unlisted;
 
 		fprintf(f, ": %.1f%% listed, %.1f%% IPv4, %.1f%% IPv6, %.1f%% domain, %.1f%% TXT",
-			pct(g->listed, n), pct(g->ip4, n), pct(g->ip6, n), pct(g->domain, n),
-			pct(g->txt, n));
+		        pct(g->listed, n), pct(g->ip4, n), pct(g->ip6, n), pct(g->domain, n),
+		        pct(g->txt, n));
 	}
 	fprintf(f, "\n  time         %.3f s sending + %.3f s waiting for the last answers\n",
-		t->send_s, t->drain_s);
+	        t->send_s, t->drain_s);
 	fprintf(f, "  sent         %" PRIu64 " (%.1f/s)\n", t->sent, per_s(t->sent, t->send_s));
-	fprintf(f, "  answered     %" PRIu64 " (%.2f%%)\n", t->answered,
-		pct(t->answered, t->sent));
+	fprintf(f, "  answered     %" PRIu64 " (%.2f%%)\n", t->answered, pct(t->answered, t->sent));
 	fprintf(f, "  qps          %.1f (answers during the sending phase per second)\n",
-		per_s(t->answered_in_window, t->send_s));
+	        per_s(t->answered_in_window, t->send_s));
 	fprintf(f, "  lost         %" PRIu64 " (%.2f%%), late %" PRIu64 "\n", t->lost,
-		pct(t->lost, t->sent), t->late);
+	        pct(t->lost, t->sent), t->late);
 	if (t->mismatched || t->unexpected || t->malformed || t->truncated || t->skipped ||
 	    t->send_errors || t->recv_errors)
 		fprintf(f,
-			"  anomalies    mismatched %" PRIu64 ", unexpected %" PRIu64
-			", malformed %" PRIu64 ", truncated %" PRIu64 ", skipped %" PRIu64
-			", send errors %" PRIu64 ", receive errors %" PRIu64 "\n",
-			t->mismatched, t->unexpected, t->malformed, t->truncated, t->skipped,
-			t->send_errors, t->recv_errors);
+		        "  anomalies    mismatched %" PRIu64 ", unexpected %" PRIu64
+		        ", malformed %" PRIu64 ", truncated %" PRIu64 ", skipped %" PRIu64
+		        ", send errors %" PRIu64 ", receive errors %" PRIu64 "\n",
+		        t->mismatched, t->unexpected, t->malformed, t->truncated, t->skipped,
+		        t->send_errors, t->recv_errors);
 	fprintf(f, "  rcodes      ");
 	for (unsigned r = 0; r < 16; r++)
 		if (t->rcode[r])
 			fprintf(f, " %s %" PRIu64 " (%.2f%%)", bench_rcode_name(r), t->rcode[r],
-				pct(t->rcode[r], t->answered));
+			        pct(t->rcode[r], t->answered));
 	if (!t->answered)
 		fprintf(f, " -");
 	fprintf(f, "\n  latency us   ");
@@ -81,7 +83,7 @@ void bench_report_text(FILE *f, const struct bench_opts *o, const struct bench_r
 		fprintf(f, "min %.1f", us(h->min_ns));
 		for (size_t i = 0; i < sizeof pcts / sizeof pcts[0]; i++)
 			fprintf(f, "  %s %.1f", pcts[i].text,
-				us(bench_hist_percentile(h, pcts[i].p)));
+			        us(bench_hist_percentile(h, pcts[i].p)));
 		fprintf(f, "  max %.1f  mean %.1f\n", us(h->max_ns), bench_hist_mean(h) / 1000.0);
 	} else {
 		fprintf(f, "-\n");
@@ -106,14 +108,14 @@ static void json_str(FILE *f, const char *s)
 }
 
 void bench_report_json(FILE *f, const struct bench_opts *o, const struct bench_report_info *ri,
-		       const struct bench_totals *t)
+                       const struct bench_totals *t)
 {
 	const struct bench_hist *h = &t->hist;
 	char addr[BENCH_ADDR_STRLEN];
 	bool first = true;
 
 	fprintf(f, "{\"tool\":\"dnsbl-bench\",\"version\":\"%s\",\"mode\":\"%s\",\"servers\":[",
-		DNSBL_VERSION, o->mode == BENCH_CLOSED ? "closed" : "open");
+	        DNSBL_VERSION, o->mode == BENCH_CLOSED ? "closed" : "open");
 	for (size_t i = 0; i < o->n_servers; i++) {
 		bench_addr_format(&o->servers[i], addr, sizeof addr);
 		if (i)
@@ -126,30 +128,29 @@ void bench_report_json(FILE *f, const struct bench_opts *o, const struct bench_r
 	else
 		fprintf(f, "\"outstanding\":null,\"rate\":%.3f,", o->rate);
 	fprintf(f,
-		"\"batch\":%u,\"timeout_ms\":%u,\"duration_s\":%.6f,\"elapsed_s\":%.6f,"
-		"\"drain_s\":%.6f,",
-		o->batch, o->timeout_ms, o->duration_s, t->send_s, t->drain_s);
+	        "\"batch\":%u,\"timeout_ms\":%u,\"duration_s\":%.6f,\"elapsed_s\":%.6f,"
+	        "\"drain_s\":%.6f,",
+	        o->batch, o->timeout_ms, o->duration_s, t->send_s, t->drain_s);
 	fprintf(f, "\"source\":");
 	json_str(f, ri->source);
 	fprintf(f, ",\"queries\":%zu,", ri->n_queries);
 	if (ri->gen)
 		fprintf(f,
-			"\"query_mix\":{\"listed\":%" PRIu64 ",\"unlisted\":%" PRIu64
-			",\"ip4\":%" PRIu64 ",\"ip6\":%" PRIu64 ",\"domain\":%" PRIu64
-			",\"txt\":%" PRIu64 "},",
-			ri->gen->listed, ri->gen->unlisted, ri->gen->ip4, ri->gen->ip6,
-			ri->gen->domain, ri->gen->txt);
+		        "\"query_mix\":{\"listed\":%" PRIu64 ",\"unlisted\":%" PRIu64
+		        ",\"ip4\":%" PRIu64 ",\"ip6\":%" PRIu64 ",\"domain\":%" PRIu64
+		        ",\"txt\":%" PRIu64 "},",
+		        ri->gen->listed, ri->gen->unlisted, ri->gen->ip4, ri->gen->ip6,
+		        ri->gen->domain, ri->gen->txt);
 	fprintf(f,
-		"\"sent\":%" PRIu64 ",\"answered\":%" PRIu64 ",\"answered_in_window\":%" PRIu64
-		",\"lost\":%" PRIu64 ",\"late\":%" PRIu64 ",\"mismatched\":%" PRIu64
-		",\"unexpected\":%" PRIu64 ",\"malformed\":%" PRIu64 ",\"truncated\":%" PRIu64
-		",\"skipped\":%" PRIu64 ",\"send_errors\":%" PRIu64 ",\"recv_errors\":%" PRIu64
-		",",
-		t->sent, t->answered, t->answered_in_window, t->lost, t->late, t->mismatched,
-		t->unexpected, t->malformed, t->truncated, t->skipped, t->send_errors,
-		t->recv_errors);
+	        "\"sent\":%" PRIu64 ",\"answered\":%" PRIu64 ",\"answered_in_window\":%" PRIu64
+	        ",\"lost\":%" PRIu64 ",\"late\":%" PRIu64 ",\"mismatched\":%" PRIu64
+	        ",\"unexpected\":%" PRIu64 ",\"malformed\":%" PRIu64 ",\"truncated\":%" PRIu64
+	        ",\"skipped\":%" PRIu64 ",\"send_errors\":%" PRIu64 ",\"recv_errors\":%" PRIu64 ",",
+	        t->sent, t->answered, t->answered_in_window, t->lost, t->late, t->mismatched,
+	        t->unexpected, t->malformed, t->truncated, t->skipped, t->send_errors,
+	        t->recv_errors);
 	fprintf(f, "\"qps\":%.3f,\"sent_qps\":%.3f,\"rcodes\":{",
-		per_s(t->answered_in_window, t->send_s), per_s(t->sent, t->send_s));
+	        per_s(t->answered_in_window, t->send_s), per_s(t->sent, t->send_s));
 	for (unsigned r = 0; r < 16; r++) {
 		if (!t->rcode[r])
 			continue;
@@ -159,10 +160,10 @@ void bench_report_json(FILE *f, const struct bench_opts *o, const struct bench_r
 	fprintf(f, "},\"latency_us\":");
 	if (h->count) {
 		fprintf(f, "{\"min\":%.3f,\"mean\":%.3f", us(h->min_ns),
-			bench_hist_mean(h) / 1000.0);
+		        bench_hist_mean(h) / 1000.0);
 		for (size_t i = 0; i < sizeof pcts / sizeof pcts[0]; i++)
 			fprintf(f, ",\"%s\":%.3f", pcts[i].json,
-				us(bench_hist_percentile(h, pcts[i].p)));
+			        us(bench_hist_percentile(h, pcts[i].p)));
 		fprintf(f, ",\"max\":%.3f}", us(h->max_ns));
 	} else {
 		fprintf(f, "null");
@@ -171,14 +172,14 @@ void bench_report_json(FILE *f, const struct bench_opts *o, const struct bench_r
 }
 
 void bench_report_progress(FILE *f, double elapsed_s, const struct bench_progress *now,
-			   const struct bench_progress *prev, double dt_s)
+                           const struct bench_progress *prev, double dt_s)
 {
 	fprintf(f,
-		"\r\033[K[%6.1fs] sent %" PRIu64 "  answered %" PRIu64 "  %.0f qps  lost %" PRIu64
-		"  late %" PRIu64,
-		elapsed_s, now->sent, now->answered,
-		dt_s > 0 ? (double)(now->answered - prev->answered) / dt_s : 0.0, now->lost,
-		now->late);
+	        "\r\033[K[%6.1fs] sent %" PRIu64 "  answered %" PRIu64 "  %.0f qps  lost %" PRIu64
+	        "  late %" PRIu64,
+	        elapsed_s, now->sent, now->answered,
+	        dt_s > 0 ? (double)(now->answered - prev->answered) / dt_s : 0.0, now->lost,
+	        now->late);
 	fflush(f);
 }
 

@@ -29,7 +29,7 @@
 #include "bench_run.h"
 
 #define ID_SPACE 65536u
-#define NONE	 0xffffffffu
+#define NONE     0xffffffffu
 /* Receive buffer per message: a reply only needs its header and question
  * checked (12 + 259 bytes); anything longer is truncated by the kernel
  * and flagged, which is fine. */
@@ -41,10 +41,6 @@
 #define MAX_BATCHES_PER_TURN 4
 /* Longest sleep, so a stop request is noticed promptly. */
 #define MAX_WAIT_NS 100000000ull
-/* Closed loop on one socket sleeps in recvmmsg itself (one system call
- * instead of ppoll + recvmmsg); SO_RCVTIMEO bounds that sleep so expiry,
- * the end of the run and a stop request are still seen within 1 ms. */
-#define BLOCKING_RECV_TIMEOUT_US 1000
 
 enum { SLOT_FREE, SLOT_INFLIGHT, SLOT_EXPIRED };
 
@@ -77,9 +73,9 @@ struct worker {
 	struct conn *conns;
 	size_t n_conns, rr;
 	uint32_t target;   /* closed loop: outstanding for this thread */
-	double rate;	   /* open loop: queries/s for this thread */
+	double rate;       /* open loop: queries/s for this thread */
 	size_t next_query; /* index into the list, cycling */
-	bool sending;	   /* in the sending phase */
+	bool sending;      /* in the sending phase */
 	uint64_t timeout_ns;
 	/* batch buffers, `batch` entries each */
 	uint8_t (*hdr)[12];
@@ -115,11 +111,7 @@ static int conn_open(struct conn *c, const struct bench_addr *server, char *err,
 {
 	int sz = SOCKBUF;
 
-	struct timeval tv = {0, BLOCKING_RECV_TIMEOUT_US};
-
-	/* A blocking socket, so recvmmsg can sleep (MSG_WAITFORONE); every
-	 * other call passes MSG_DONTWAIT. */
-	c->fd = socket(server->ss.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	c->fd = socket(server->ss.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (c->fd < 0) {
 		int e = errno;
 
@@ -129,7 +121,6 @@ static int conn_open(struct conn *c, const struct bench_addr *server, char *err,
 	/* best effort: the kernel caps these silently */
 	setsockopt(c->fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof sz);
 	setsockopt(c->fd, SOL_SOCKET, SO_SNDBUF, &sz, sizeof sz);
-	setsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
 	if (connect(c->fd, (const struct sockaddr *)&server->ss, server->len) < 0) {
 		int e = errno;
 		char a[BENCH_ADDR_STRLEN];
@@ -218,7 +209,7 @@ static unsigned send_batch(struct worker *w, struct conn *c, unsigned k, uint64_
 		w->siov[2 * i + 1].iov_base = q->wire + q->off[qi];
 		w->siov[2 * i + 1].iov_len = q->qlen[qi];
 	}
-	sent = sendmmsg(c->fd, w->smsg, k, MSG_DONTWAIT);
+	sent = sendmmsg(c->fd, w->smsg, k, 0);
 	if (sent < 0) {
 		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS)
 			c->send_blocked = true;
@@ -279,7 +270,7 @@ static bool same_question(const uint8_t *p, size_t len, const uint8_t *qw, size_
 }
 
 static void handle_reply(struct worker *w, struct conn *c, const uint8_t *p, size_t len,
-			 uint64_t now)
+                         uint64_t now)
 {
 	const struct bench_queries *q = w->run->q;
 	struct slot *s;
@@ -323,15 +314,13 @@ static void handle_reply(struct worker *w, struct conn *c, const uint8_t *p, siz
 	bench_hist_record(&w->t.hist, lat);
 }
 
-/* Receive what is queued on c. With block set, the first call sleeps
- * until a datagram arrives (at most BLOCKING_RECV_TIMEOUT_US). */
-static unsigned recv_conn(struct worker *w, struct conn *c, bool block)
+/* Receive what is queued on c, up to MAX_BATCHES_PER_TURN batches. */
+static unsigned recv_conn(struct worker *w, struct conn *c)
 {
 	unsigned batch = w->run->o->batch, total = 0;
 
 	for (int round = 0; round < MAX_BATCHES_PER_TURN; round++) {
-		int flags = block && round == 0 ? MSG_WAITFORONE : MSG_DONTWAIT;
-		int n = recvmmsg(c->fd, w->rmsg, batch, flags, NULL);
+		int n = recvmmsg(c->fd, w->rmsg, batch, MSG_DONTWAIT, NULL);
 		uint64_t now;
 
 		if (n < 0) {
@@ -441,7 +430,6 @@ static void *worker_main(void *arg)
 	struct worker *w = arg;
 	const struct bench_opts *o = w->run->o;
 	uint64_t now = bench_now_ns(), send_end, drain_end = 0, issued = 0, next_due = 0;
-	bool block = o->mode == BENCH_CLOSED && w->n_conns == 1 && !getenv("NOBLOCK");
 
 	/* precise ppoll wake-ups for open-loop pacing (default slack 50 us) */
 	prctl(PR_SET_TIMERSLACK, 1000UL, 0, 0, 0);
@@ -452,7 +440,8 @@ static void *worker_main(void *arg)
 		unsigned did = 0, got = 0;
 
 		now = bench_now_ns();
-		if (w->sending && (now >= send_end || __atomic_load_n(&w->run->stop, __ATOMIC_RELAXED))) {
+		if (w->sending &&
+		    (now >= send_end || __atomic_load_n(&w->run->stop, __ATOMIC_RELAXED))) {
 			w->sending = false;
 			w->t_send_end = now;
 			drain_end = now + w->timeout_ns;
@@ -461,16 +450,8 @@ static void *worker_main(void *arg)
 			break;
 		for (size_t i = 0; i < w->n_conns; i++)
 			expire(w, &w->conns[i], now);
-		if (block) {
-			/* closed loop, one socket: top up, then sleep in recvmmsg */
-			if (w->sending)
-				send_due(w, now, &issued, &next_due);
-			recv_conn(w, &w->conns[0], true);
-			publish(w);
-			continue;
-		}
 		for (size_t i = 0; i < w->n_conns; i++)
-			got += recv_conn(w, &w->conns[i], false);
+			got += recv_conn(w, &w->conns[i]);
 		if (w->sending)
 			did = send_due(w, now, &issued, &next_due);
 		publish(w);
@@ -491,7 +472,7 @@ static void *worker_main(void *arg)
 }
 
 static int worker_init(struct worker *w, struct bench_run *r, unsigned idx, char *err,
-		       size_t errlen)
+                       size_t errlen)
 {
 	const struct bench_opts *o = r->o;
 	unsigned b = o->batch;
@@ -540,7 +521,7 @@ static int worker_init(struct worker *w, struct bench_run *r, unsigned idx, char
 }
 
 int bench_run_create(struct bench_run **out, const struct bench_opts *o,
-		     const struct bench_queries *q, char *err, size_t errlen)
+                     const struct bench_queries *q, char *err, size_t errlen)
 {
 	struct bench_run *r = calloc(1, sizeof *r);
 	int rc;

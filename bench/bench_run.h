@@ -25,18 +25,18 @@
 /* Everything a finished run measured, summed over threads. */
 struct bench_totals {
 	uint64_t sent;
-	uint64_t answered;	     /* matched, within the timeout */
+	uint64_t answered;           /* matched, within the timeout */
 	uint64_t answered_in_window; /* ... received during the sending phase */
-	uint64_t lost;		     /* no answer within the timeout */
-	uint64_t late;		     /* answer after the timeout */
-	uint64_t mismatched;	     /* known ID, different question */
-	uint64_t unexpected;	     /* ID not in flight (duplicate answer) */
-	uint64_t malformed;	     /* shorter than a header, or QR clear */
-	uint64_t truncated;	     /* TC bit set */
-	uint64_t skipped;	     /* open loop: due but no free query ID */
+	uint64_t lost;               /* no answer within the timeout */
+	uint64_t late;               /* answer after the timeout */
+	uint64_t mismatched;         /* known ID, different question */
+	uint64_t unexpected;         /* ID not in flight (duplicate answer) */
+	uint64_t malformed;          /* shorter than a header, or QR clear */
+	uint64_t truncated;          /* TC bit set */
+	uint64_t skipped;            /* open loop: due but no free query ID */
 	uint64_t send_errors, recv_errors;
 	uint64_t rcode[16];
-	double send_s;	/* length of the sending phase (longest thread) */
+	double send_s;  /* length of the sending phase (longest thread) */
 	double drain_s; /* waiting for the last answers after it */
 	struct bench_hist hist;
 };
@@ -52,7 +52,7 @@ struct bench_run;
 
 /* Returns 0 or -errno (message in err). */
 int bench_run_create(struct bench_run **out, const struct bench_opts *o,
-		     const struct bench_queries *q, char *err, size_t errlen);
+                     const struct bench_queries *q, char *err, size_t errlen);
 int bench_run_start(struct bench_run *r, char *err, size_t errlen);
 /* Ask the threads to stop sending now (e.g. on SIGINT); they still drain.
  * Safe to call from any thread, not from a signal handler. */

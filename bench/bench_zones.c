@@ -19,8 +19,8 @@ static const struct {
 	const char *name;
 	enum family fam;
 } ds_types[] = {
-	{"ip4set", FAM_IP4}, {"ip4tset", FAM_IP4}, {"ip4trie", FAM_IP4},
-	{"ip6tset", FAM_IP6}, {"ip6trie", FAM_IP6}, {"dnset", FAM_DN},
+    {"ip4set", FAM_IP4},  {"ip4tset", FAM_IP4}, {"ip4trie", FAM_IP4},
+    {"ip6tset", FAM_IP6}, {"ip6trie", FAM_IP6}, {"dnset", FAM_DN},
 };
 
 void bench_zoneset_init(struct bench_zoneset *zs)
@@ -180,7 +180,8 @@ static struct bench_zone *zone_get(struct bench_zoneset *zs, const char *name, s
 	while (nl && name[nl - 1] == '.')
 		nl--;
 	for (size_t i = 0; i < zs->n; i++)
-		if (strlen(zs->zones[i].name) == nl && strncasecmp(zs->zones[i].name, name, nl) == 0)
+		if (strlen(zs->zones[i].name) == nl &&
+		    strncasecmp(zs->zones[i].name, name, nl) == 0)
 			return &zs->zones[i];
 	if (reserve((void **)&zs->zones, &zs->cap, zs->n, sizeof *zs->zones) < 0)
 		return NULL;
@@ -286,7 +287,7 @@ static int add_line(struct bench_zone *z, enum family fam, char *p)
 }
 
 static int read_file(struct bench_zoneset *zs, struct bench_zone *z, enum family fam,
-		     const char *path, char *err, size_t errlen)
+                     const char *path, char *err, size_t errlen)
 {
 	char line[LINE_BUF];
 	FILE *f = fopen(path, "r");
@@ -301,7 +302,7 @@ static int read_file(struct bench_zoneset *zs, struct bench_zone *z, enum family
 	c = getc(f);
 	if (c == 0x1f) {
 		snprintf(err, errlen, "%s: gzip'ed files are not supported here; gunzip first",
-			 path);
+		         path);
 		fclose(f);
 		return -ENOTSUP;
 	}
@@ -338,7 +339,7 @@ static int read_file(struct bench_zoneset *zs, struct bench_zone *z, enum family
 }
 
 int bench_zoneset_add_spec(struct bench_zoneset *zs, const char *spec, const char *basedir,
-			   char *err, size_t errlen)
+                           char *err, size_t errlen)
 {
 	const char *c1 = strchr(spec, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
 	enum family fam = FAM_IP4;
@@ -359,9 +360,9 @@ int bench_zoneset_add_spec(struct bench_zoneset *zs, const char *spec, const cha
 	}
 	if (!found) {
 		snprintf(err, errlen,
-			 "zone spec \"%s\": type must be ip4set, ip4tset, ip4trie, ip6tset, "
-			 "ip6trie or dnset",
-			 spec);
+		         "zone spec \"%s\": type must be ip4set, ip4tset, ip4trie, ip6tset, "
+		         "ip6trie or dnset",
+		         spec);
 		return -EINVAL;
 	}
 	z = zone_get(zs, spec, (size_t)(c1 - spec));

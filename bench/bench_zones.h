@@ -41,7 +41,7 @@ struct bench_dn {
 };
 
 struct bench_zone {
-	char *name; /* owned, without trailing dot */
+	char *name;                    /* owned, without trailing dot */
 	bool has_ip4, has_ip6, has_dn; /* a dataset of that family exists */
 	struct bench_ip4_range *ip4;
 	uint32_t *ip4_maxhi; /* after finish: max(ip4[0..i].hi), for "is listed" */
@@ -70,7 +70,7 @@ void bench_zoneset_free(struct bench_zoneset *zs);
  * file that cannot be read, -ENOTSUP for a gzip'ed file (message in err)
  * or -ENOMEM. */
 int bench_zoneset_add_spec(struct bench_zoneset *zs, const char *spec, const char *basedir,
-			   char *err, size_t errlen);
+                           char *err, size_t errlen);
 /* Add every spec listed in a file (whitespace-separated, '#' comments),
  * with file names relative to that file's directory: the zones.conf that
  * gen_feed.py writes. */

@@ -6,6 +6,9 @@ MODE:
           --json: answered > 0, lost == 0, every JSON field; then 2 threads x
           2 servers, and IPv6 ::1 when the host has it
   rate    --rate 2000 --duration 2: achieved rate within 10%
+  faults  a scripted server answers a third of the queries correctly, a
+          third with a wrong question, a third after the timeout: the
+          answered/mismatched/lost/late accounting must match
   args    bad arguments exit 2 with a clear message (no traffic is sent:
           every refused address is checked before any socket exists)
   zones   gen_feed.py at scale 0.001 -> --from-zones: reproducible
@@ -16,6 +19,7 @@ Every server started here binds loopback only and is killed in a finally
 block; every child has a timeout.
 """
 
+import heapq
 import json
 import os
 import select
@@ -24,6 +28,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 failures = []
@@ -240,6 +245,71 @@ def test_args(exe, echo):
     check(r.returncode == 0 and "--listen" in r.stdout, "udp-echo --help")
 
 
+class FaultyServer(threading.Thread):
+    """UDP server on 127.0.0.1 keyed on the query ID: ID % 3 == 0 gets an
+    answer with a corrupted question, 1 an answer after `delay` seconds, 2
+    a correct answer at once. Stops when told, or after 60 s."""
+
+    def __init__(self, delay):
+        super().__init__(daemon=True)
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.settimeout(0.01)
+        self.addr = "127.0.0.1:%d" % self.sock.getsockname()[1]
+        self.delay = delay
+        self.stopped = threading.Event()
+
+    def run(self):
+        pending, end = [], time.monotonic() + 60
+        while not self.stopped.is_set() and time.monotonic() < end:
+            now = time.monotonic()
+            while pending and pending[0][0] <= now:
+                _, _, data, peer = heapq.heappop(pending)
+                self.sock.sendto(data, peer)
+            try:
+                data, peer = self.sock.recvfrom(4096)
+            except socket.timeout:
+                continue
+            if len(data) < 13:
+                continue
+            reply = bytearray(data)
+            reply[2] |= 0x80
+            reply[3] = (reply[3] & 0xF0) | 3
+            qid = data[0] << 8 | data[1]
+            if qid % 3 == 0:
+                reply[13] = ord("x") if reply[13] != ord("x") else ord("y")
+                self.sock.sendto(bytes(reply), peer)
+            elif qid % 3 == 1:
+                heapq.heappush(pending, (now + self.delay, qid, bytes(reply), peer))
+            else:
+                self.sock.sendto(bytes(reply), peer)
+        self.sock.close()
+
+
+def test_faults(exe):
+    srv = FaultyServer(delay=0.15)
+    srv.start()
+    try:
+        j = bench_json(exe, "--server", srv.addr, "--rate", "300", "--duration", "1",
+                       "--timeout", "50")
+    finally:
+        srv.stopped.set()
+        srv.join(5)
+    if not j:
+        return
+    n = j["sent"]
+    print("faults:", {k: j[k] for k in ("sent", "answered", "mismatched", "lost", "late")})
+    check(270 <= n <= 330, "sent %d ~ 300" % n)
+    check(j["answered"] + j["lost"] == n, "answered + lost == sent")
+    check(abs(j["answered"] - n / 3) <= 2, "a third answered (%d)" % j["answered"])
+    check(abs(j["mismatched"] - n / 3) <= 2, "a third mismatched (%d)" % j["mismatched"])
+    check(abs(j["lost"] - 2 * n / 3) <= 3, "two thirds lost (%d)" % j["lost"])
+    # answers delayed past the end of the run (last 150 ms) are never seen
+    check(n / 3 * 0.7 <= j["late"] <= n / 3 + 1, "late answers counted (%d)" % j["late"])
+    check(j["unexpected"] == 0, "no unexpected answers")
+    check(j["latency_us"] and j["latency_us"]["max"] < 50000, "latency of on-time answers only")
+
+
 def free_port():
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
         s.bind(("127.0.0.1", 0))
@@ -317,6 +387,7 @@ def main():
     mode, exe, echo, gen = sys.argv[1], *[os.path.abspath(a) for a in sys.argv[2:5]]
     {"closed": lambda: test_closed(exe, echo),
      "rate": lambda: test_rate(exe, echo),
+     "faults": lambda: test_faults(exe),
      "args": lambda: test_args(exe, echo),
      "zones": lambda: test_zones(exe, echo, gen)}[mode]()
     print("%s: %d failure(s)" % (mode, len(failures)))

@@ -143,7 +143,7 @@ static void test_random_vs_sorted(void)
 
 		if (!within(got, exact)) {
 			fprintf(stderr, "p%g: got %llu, exact %llu\n", ps[k] / 100.0,
-				(unsigned long long)got, (unsigned long long)exact);
+			        (unsigned long long)got, (unsigned long long)exact);
 			bad++;
 		}
 	}
@@ -153,5 +153,5 @@ static void test_random_vs_sorted(void)
 	CHECK(memcmp(&h1, &h2, sizeof h1) == 0);
 }
 
-BENCH_TEST_MAIN(test_buckets_contiguous, test_empty_and_single, test_uniform, test_tail,
-		test_clamp, test_random_vs_sorted)
+BENCH_TEST_MAIN(test_buckets_contiguous, test_empty_and_single, test_uniform, test_tail, test_clamp,
+                test_random_vs_sorted)

@@ -22,22 +22,22 @@ static void test_parse_ok(void)
 {
 	struct bench_queries q;
 	char err[256];
-	static const uint8_t first[] = {1, '2', 1, '0', 1, '0', 3, '1', '2', '7',
-					3, 'z', 'e', 'n', 5, 'b', 'e', 'n', 'c',
-					'h', 0,	  0,   1,   0,	 1};
+	static const uint8_t first[] = {1,   '2', 1,   '0', 1,   '0', 3,   '1', '2',
+	                                '7', 3,   'z', 'e', 'n', 5,   'b', 'e', 'n',
+	                                'c', 'h', 0,   0,   1,   0,   1};
 
 	bench_queries_init(&q);
 	CHECK_INT(read_str(&q,
-			   "; dnsperf comment\n"
-			   "# also a comment\n"
-			   "\n"
-			   "2.0.0.127.zen.bench A\n"
-			   "  2.0.0.127.zen.bench.\ttxt  \r\n"
-			   "example.com.dbl.bench AAAA\n"
-			   "x.y TYPE65\n"
-			   "last.example ANY", /* no final newline */
-			   err, sizeof err),
-		  0);
+	                   "; dnsperf comment\n"
+	                   "# also a comment\n"
+	                   "\n"
+	                   "2.0.0.127.zen.bench A\n"
+	                   "  2.0.0.127.zen.bench.\ttxt  \r\n"
+	                   "example.com.dbl.bench AAAA\n"
+	                   "x.y TYPE65\n"
+	                   "last.example ANY", /* no final newline */
+	                   err, sizeof err),
+	          0);
 	CHECK_INT(q.n, 5);
 	CHECK_INT(q.qlen[0], sizeof first);
 	CHECK(memcmp(q.wire + q.off[0], first, sizeof first) == 0);
@@ -60,7 +60,7 @@ static void expect_error(const char *text, const char *msg_part)
 	CHECK_INT(read_str(&q, text, err, sizeof err), -EINVAL);
 	if (!strstr(err, msg_part)) {
 		fprintf(stderr, "  error for %s was \"%s\", expected \"%s\"\n", text, err,
-			msg_part);
+		        msg_part);
 		CHECK(0);
 	}
 	bench_queries_free(&q);
@@ -136,9 +136,9 @@ static void test_round_trip(void)
 	CHECK_INT(bench_queries_write(&a, f), 0);
 	fclose(f);
 	CHECK(strcmp(buf, "1.2.3.4.zen.bench A\n"
-			  "Mixed.Case.dbl.bench TXT\n"
-			  "odd\\032label.x TYPE1234\n"
-			  ". SOA\n") == 0);
+	                  "Mixed.Case.dbl.bench TXT\n"
+	                  "odd\\032label.x TYPE1234\n"
+	                  ". SOA\n") == 0);
 	CHECK_INT(read_str(&b, buf, err, sizeof err), 0);
 	CHECK_INT(b.n, a.n);
 	CHECK_INT(b.wire_len, a.wire_len);

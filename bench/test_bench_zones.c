@@ -82,28 +82,29 @@ static void test_reader_and_gen(void)
 	struct bench_queries q1, q2, q3;
 	struct bench_gen_stats st;
 	struct bench_gen_opts go = {.count = 20000,
-				    .listed_share = 0.5,
-				    .ipv6_share = 0.2,
-				    .domain_share = 0.3,
-				    .txt_share = 0.1,
-				    .seed = 7};
+	                            .listed_share = 0.5,
+	                            .ipv6_share = 0.2,
+	                            .domain_share = 0.3,
+	                            .txt_share = 0.1,
+	                            .seed = 7};
 	char err[256], spec[512];
 
 	CHECK(mkdtemp(dir) != NULL);
 	write_file("ip4", "#RSYNC: 0 1 1 0 0 0\n"
-			  "$SOA 900 ns.bench. hostmaster.bench. 1 3600 600 432000 900\n"
-			  ":127.0.0.2:Listed $\n"
-			  "10.8.60.0/24 :127.0.0.3:Private\n"
-			  "192.168 Dialup\n"
-			  "!10.8.60.7\n"
-			  "10.10.5-129\n"
-			  "not-an-address\n"
-			  "1.2.3.4:3:\n");
+	                  "$SOA 900 ns.bench. hostmaster.bench. 1 3600 600 432000 900\n"
+	                  ":127.0.0.2:Listed $\n"
+	                  "10.8.60.0/24 :127.0.0.3:Private\n"
+	                  "192.168 Dialup\n"
+	                  "!10.8.60.7\n"
+	                  "10.10.5-129\n"
+	                  "not-an-address\n"
+	                  "1.2.3.4:3:\n");
 	write_file("ip6", ":127.0.0.4:v6 $\n2001:db8:1:2\n!2001:db8:1:2::1\n2001:db8:ff00/40\n");
-	write_file("dn", ":127.0.1.2:dom $\nexample.com\n*.wild.example\n.both.example :127.0.1.4:\n"
-			 "!excluded.example\n");
+	write_file("dn",
+	           ":127.0.1.2:dom $\nexample.com\n*.wild.example\n.both.example :127.0.1.4:\n"
+	           "!excluded.example\n");
 	write_file("conf", "# zones\nzen.test:ip4set:ip4 zen.test:ip6tset:ip6\n"
-			   "dbl.test:dnset:dn\n");
+	                   "dbl.test:dnset:dn\n");
 
 	bench_zoneset_init(&zs);
 	snprintf(spec, sizeof spec, "%s/conf", dir);
@@ -123,11 +124,11 @@ static void test_reader_and_gen(void)
 
 	/* spec errors */
 	CHECK_INT(bench_zoneset_add_spec(&zs, "zen.test:combined:x", NULL, err, sizeof err),
-		  -EINVAL);
+	          -EINVAL);
 	CHECK(strstr(err, "type must be") != NULL);
 	CHECK_INT(bench_zoneset_add_spec(&zs, "zen.test:ip4set", NULL, err, sizeof err), -EINVAL);
 	CHECK_INT(bench_zoneset_add_spec(&zs, "z:ip4set:/nonexistent/file", NULL, err, sizeof err),
-		  -ENOENT);
+	          -ENOENT);
 
 	bench_queries_init(&q1);
 	bench_queries_init(&q2);
@@ -135,10 +136,10 @@ static void test_reader_and_gen(void)
 	CHECK_INT(bench_gen_queries(&zs, &go, &q1, &st, err, sizeof err), 0);
 	CHECK_INT(q1.n, 20000);
 	/* shares within a few percent of the request */
-	CHECK(st.domain > 5400 && st.domain < 6600);	/* 30% */
-	CHECK(st.ip6 > 2400 && st.ip6 < 3200);		/* 20% of 70% */
-	CHECK(st.listed > 9400 && st.listed < 10600);	/* 50% */
-	CHECK(st.txt > 1700 && st.txt < 2300);		/* 10% */
+	CHECK(st.domain > 5400 && st.domain < 6600);  /* 30% */
+	CHECK(st.ip6 > 2400 && st.ip6 < 3200);        /* 20% of 70% */
+	CHECK(st.listed > 9400 && st.listed < 10600); /* 50% */
+	CHECK(st.txt > 1700 && st.txt < 2300);        /* 10% */
 	CHECK_INT(st.ip4 + st.ip6 + st.domain, 20000);
 	/* reproducible: same seed, same bytes; another seed differs */
 	CHECK_INT(bench_gen_queries(&zs, &go, &q2, &st, err, sizeof err), 0);

@@ -26,9 +26,9 @@
 #include "bench_addr.h"
 
 /* Largest DNS-over-UDP message we echo; longer datagrams are dropped. */
-#define BUF_SIZE 4096
+#define BUF_SIZE  4096
 #define MAX_BATCH 1024
-#define SOCKBUF	  (4 << 20)
+#define SOCKBUF   (4 << 20)
 
 static volatile sig_atomic_t stop;
 
@@ -76,24 +76,24 @@ static int parse_uint(const char *s, unsigned long min, unsigned long max, unsig
 	errno = 0;
 	*out = strtoul(s, &end, 10);
 	return (*s >= '0' && *s <= '9' && !*end && !errno && *out >= min && *out <= max) ? 0
-											 : -EINVAL;
+	                                                                                 : -EINVAL;
 }
 
 static int bad_args(const char *msg, const char *arg)
 {
 	fprintf(stderr, "udp-echo: %s%s%s\nTry 'udp-echo --help'.\n", msg, arg ? ": " : "",
-		arg ? arg : "");
+	        arg ? arg : "");
 	return 2;
 }
 
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"listen", required_argument, NULL, 'l'},
-		{"batch", required_argument, NULL, 'b'},
-		{"lifetime", required_argument, NULL, 't'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	    {"listen", required_argument, NULL, 'l'},
+	    {"batch", required_argument, NULL, 'b'},
+	    {"lifetime", required_argument, NULL, 't'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	static uint8_t buf[MAX_BATCH][BUF_SIZE];
 	static struct mmsghdr rmsg[MAX_BATCH], smsg[MAX_BATCH];
@@ -115,7 +115,7 @@ int main(int argc, char **argv)
 				return bad_args("--listen: expected ADDR:PORT", optarg);
 			if (!bench_addr_is_loopback(&addr))
 				return bad_args("--listen: only 127.0.0.0/8 and [::1] are allowed",
-						optarg);
+				                optarg);
 			have_addr = true;
 			break;
 		case 'b':
@@ -196,7 +196,7 @@ int main(int argc, char **argv)
 				dropped++;
 				continue;
 			}
-			p[2] |= 0x80;		      /* QR: response */
+			p[2] |= 0x80;                        /* QR: response */
 			p[3] = (uint8_t)((p[3] & 0xf0) | 3); /* RCODE NXDOMAIN */
 			siov[k].iov_base = p;
 			siov[k].iov_len = len;
@@ -220,8 +220,8 @@ int main(int argc, char **argv)
 		}
 	}
 	fprintf(stderr,
-		"udp-echo: received %llu, answered %llu, dropped %llu, send failures %llu\n", rx,
-		tx, dropped, send_fail);
+	        "udp-echo: received %llu, answered %llu, dropped %llu, send failures %llu\n", rx,
+	        tx, dropped, send_fail);
 	close(fd);
 	return 0;
 }
