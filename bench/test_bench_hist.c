@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bench_check.h"
+#include "check.h"
 #include "bench_hist.h"
 
 /* Precision promised in bench_hist.h: a percentile is the upper edge of
@@ -153,5 +153,5 @@ static void test_random_vs_sorted(void)
 	CHECK(memcmp(&h1, &h2, sizeof h1) == 0);
 }
 
-BENCH_TEST_MAIN(test_buckets_contiguous, test_empty_and_single, test_uniform, test_tail, test_clamp,
+TEST_MAIN(test_buckets_contiguous, test_empty_and_single, test_uniform, test_tail, test_clamp,
                 test_random_vs_sorted)

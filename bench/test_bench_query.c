@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bench_check.h"
+#include "check.h"
 #include "bench_query.h"
 
 static int read_str(struct bench_queries *q, const char *text, char *err, size_t errlen)
@@ -166,4 +166,4 @@ static void test_types(void)
 	CHECK(strcmp(bench_rcode_name(3), "NXDOMAIN") == 0);
 }
 
-BENCH_TEST_MAIN(test_parse_ok, test_parse_errors, test_name_codec, test_round_trip, test_types)
+TEST_MAIN(test_parse_ok, test_parse_errors, test_name_codec, test_round_trip, test_types)

@@ -5,7 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "bench_check.h"
+#include "check.h"
 #include "bench_gen.h"
 #include "bench_zones.h"
 
@@ -159,4 +159,4 @@ static void test_reader_and_gen(void)
 	rmdir(dir);
 }
 
-BENCH_TEST_MAIN(test_ip4_keys, test_ip6_keys, test_reader_and_gen)
+TEST_MAIN(test_ip4_keys, test_ip6_keys, test_reader_and_gen)
