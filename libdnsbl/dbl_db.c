@@ -427,13 +427,21 @@ static int cmp_u64_desc(const void *a, const void *b)
 
 int dbl_db_publish(const char *dir, uint64_t gen, unsigned keep)
 {
-	char tmp[PATH_MAX], cur[PATH_MAX], tgt[64];
-	uint64_t gens[4096];
+	char tmp[PATH_MAX], cur[PATH_MAX], tgt[64], prevpath[PATH_MAX];
+	uint64_t gens[4096], prev = 0;
 	size_t n = 0;
+	unsigned kept = 0;
 	DIR *d;
 	struct dirent *e;
 	int rc;
 
+	/* The generation live until now is the first one worth keeping, not
+	 * merely the highest number (a killed run may have left a higher,
+	 * never published file). */
+	if (dbl_db_current(dir, prevpath, sizeof prevpath) == 0) {
+		const char *base = strrchr(prevpath, '/');
+		prev = gen_of(base ? base + 1 : prevpath);
+	}
 	snprintf(tgt, sizeof tgt, "gen-%" PRIu64 ".mdb", gen);
 	snprintf(tmp, sizeof tmp, "%s/.current.tmp", dir);
 	snprintf(cur, sizeof cur, "%s/current", dir);
@@ -458,7 +466,7 @@ int dbl_db_publish(const char *dir, uint64_t gen, unsigned keep)
 	while ((e = readdir(d)) && n < sizeof gens / sizeof gens[0]) {
 		uint64_t g = gen_of(e->d_name);
 		size_t l = strlen(e->d_name);
-		if (g && g != gen)
+		if (g && g != gen && g != prev)
 			gens[n++] = g;
 		/* Leftovers of killed loader runs (we hold DIR/.lock). */
 		if (strncmp(e->d_name, "gen-", 4) == 0 && l > 8 &&
@@ -466,12 +474,21 @@ int dbl_db_publish(const char *dir, uint64_t gen, unsigned keep)
 			unlinkat(dirfd(d), e->d_name, 0);
 	}
 	closedir(d);
+	if (prev && prev != gen && keep > 0)
+		kept = 1; /* the previous live generation */
 	qsort(gens, n, sizeof gens[0], cmp_u64_desc);
 	for (size_t i = 0; i < n; i++) {
 		char p[PATH_MAX];
-		if (gens[i] < gen && i < keep)
+		if (gens[i] < gen && kept < keep) {
+			kept++;
 			continue;
+		}
 		snprintf(p, sizeof p, "%s/gen-%" PRIu64 ".mdb", dir, gens[i]);
+		unlink(p);
+	}
+	if (prev && prev != gen && keep == 0) {
+		char p[PATH_MAX];
+		snprintf(p, sizeof p, "%s/gen-%" PRIu64 ".mdb", dir, prev);
 		unlink(p);
 	}
 	return 0;

@@ -8,6 +8,7 @@
 #include <getopt.h>
 #include <limits.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -300,6 +301,21 @@ static void load_zone(struct load_zone *z, const struct load_opts *o, struct loa
 	}
 }
 
+/* A new generation is needed when a zone was rebuilt or newly failed, or
+ * the zone list differs from the live generation's. */
+static bool publish_needed(const struct load_plan *p)
+{
+	if (!p->old || p->old->cat.nzones != p->nzones)
+		return true;
+	for (size_t i = 0; i < p->nzones; i++) {
+		const struct load_zone *z = &p->zones[i];
+		if (z->action == LOAD_BUILD || z->action == LOAD_FAILED ||
+		    z->old != &p->old->cat.zones[i])
+			return true;
+	}
+	return false;
+}
+
 static void report(const struct load_plan *p, const struct dbl_build_zone *bz, int quiet)
 {
 	static const char *what[] = {"rebuilt", "unchanged", "REFUSED, previous data kept",
@@ -380,7 +396,7 @@ int main(int argc, char **argv)
 	if (!o.dry_run && load_plan_compare(&plan, o.db, o.rebuild)) {
 		dbl_log(DBL_LOG_INFO, "no input changed: generation %llu stays live (%.2f s)",
 		        (unsigned long long)plan.old->generation, now_mono() - t0);
-		rc = 0;
+		rc = refused ? EXIT_DATA : 0; /* a failed --sync still fails the run */
 		goto out;
 	}
 	ld = calloc((size_t)nspecs, sizeof *ld);
@@ -413,6 +429,14 @@ int main(int argc, char **argv)
 	if (dbl_fault_point("after-parse"))
 		raise(SIGKILL);
 	report(&plan, zones, o.quiet);
+	if (!o.dry_run && !publish_needed(&plan)) {
+		/* Every zone is unchanged or refused-and-kept: the live
+		 * generation already holds exactly this data. */
+		dbl_log(DBL_LOG_INFO, "nothing new to publish: generation %llu stays live",
+			(unsigned long long)plan.old->generation);
+		rc = refused ? EXIT_DATA : 0;
+		goto out;
+	}
 	if (o.dry_run) {
 		dbl_log(DBL_LOG_INFO, "dry run: %zu zone(s) parsed in %.2f s, nothing published",
 		        plan.nzones, t1 - t0);
