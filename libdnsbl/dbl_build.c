@@ -168,18 +168,20 @@ static int build_addr(struct writer *w, struct dbl_intern *in, struct bscope *bs
 	nsegs_total = per.nseg;
 	if (nsegs_total == 0)
 		goto out;
-	/* Merge across datasets: every dataset segment is an entry of equal
-	 * priority; the union keeps dataset order (ord = dataset index). */
-	free(e);
-	e = malloc(nsegs_total * sizeof *e);
-	if (!e) {
-		rc = -ENOMEM;
-		goto out;
+	/* Merge across datasets: each dataset's segments are sorted and
+	 * disjoint, so a k-way merge keeps dataset order without sorting. */
+	{
+		size_t first[256], count[256], nl = 0;
+		for (size_t s = 0; s < nsegs_total; s++) {
+			if (s == 0 || segds[s] != segds[s - 1]) {
+				first[nl] = s;
+				count[nl++] = 0;
+			}
+			count[nl - 1]++;
+		}
+		if ((rc = dbl_sweep_merge(&per, first, count, nl, &all)))
+			goto out;
 	}
-	for (size_t s = 0; s < nsegs_total; s++)
-		e[s] = (struct dbl_swent){per.seg[s].lo, per.seg[s].hi, segds[s], 0, (int32_t)s};
-	if ((rc = dbl_sweep(e, nsegs_total, DBL_MERGE_UNION, &all)))
-		goto out;
 	for (size_t s = 0; s < all.nseg; s++) {
 		uint32_t vsid;
 		rc = addr_vset(in, &vb, bs, &per, segds, all.pool + all.seg[s].first,

@@ -132,6 +132,17 @@ int dbl_intern_blob(struct dbl_intern *in, const uint8_t *blob, size_t len, uint
 
 	if (len > 0xFFFF) /* the offset table keeps 16 bits of length */
 		return DBL_ETOOBIG;
+	/* Runs of equal answers (2 million XBL addresses, one value) are the
+	 * common case: compare with the last result before hashing. */
+	if (in->last) {
+		const uint8_t *b;
+		size_t n;
+		dbl_intern_get(in, in->last, &b, &n);
+		if (n == len && memcmp(b, blob, len) == 0) {
+			*vsid = in->last;
+			return 0;
+		}
+	}
 	if (!in->slots || (in->next - DBL_VSID_FIRST + 1) * 2 > in->mask)
 		if (grow_slots(in))
 			return -ENOMEM;
@@ -141,7 +152,7 @@ int dbl_intern_blob(struct dbl_intern *in, const uint8_t *blob, size_t len, uint
 		size_t n;
 		dbl_intern_get(in, in->slots[h], &b, &n);
 		if (n == vb->len && memcmp(b, vb->b, n) == 0) {
-			*vsid = in->slots[h];
+			*vsid = in->last = in->slots[h];
 			return 0;
 		}
 		h = (h + 1) & in->mask;
@@ -169,6 +180,6 @@ int dbl_intern_blob(struct dbl_intern *in, const uint8_t *blob, size_t len, uint
 	in->off[in->noff++] = ((uint64_t)in->alen << 16) | vb->len;
 	in->alen += vb->len;
 	in->slots[h] = in->next;
-	*vsid = in->next++;
+	*vsid = in->last = in->next++;
 	return 0;
 }

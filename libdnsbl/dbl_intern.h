@@ -15,6 +15,7 @@
 
 struct dbl_intern {
 	uint32_t next;  /* next vsid to hand out */
+	uint32_t last;  /* vsid returned last (0 = none): fast path for runs */
 	uint8_t *arena; /* all blobs back to back, owned */
 	size_t alen, acap;
 	uint64_t *off; /* vsid - DBL_VSID_FIRST -> offset<<16 | length, owned */

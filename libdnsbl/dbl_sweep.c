@@ -32,6 +32,49 @@ static int ent_cmp(const void *a, const void *b)
 	return x->ord < y->ord ? -1 : x->ord > y->ord;
 }
 
+/* Stable LSD radix sort of e[0..n) by lo, 16 bits per pass. Entries
+ * arrive in ord order (file order, or dataset order for the merge), so a
+ * stable sort by lo yields (lo, ord) order, which ent_cmp defines. Passes
+ * whose digit is the same for every entry are skipped: IPv4 keys need at
+ * most 2 passes, IPv6 keys only the varying digits. O(n) per pass against
+ * O(n log n) 48-byte moves for qsort: 2.6M feed entries sort in tens of ms. */
+static int radix_sort(struct dbl_swent *e, size_t n)
+{
+	struct dbl_swent *tmp = malloc(n * sizeof *tmp), *src = e, *dst = tmp;
+	size_t *count = malloc(65536 * sizeof *count);
+
+	if (!tmp || !count) {
+		free(tmp);
+		free(count);
+		return -ENOMEM;
+	}
+	for (unsigned shift = 0; shift < 128; shift += 16) {
+		size_t sum = 0;
+		bool uniform;
+		memset(count, 0, 65536 * sizeof *count);
+		for (size_t i = 0; i < n; i++)
+			count[(unsigned)(src[i].lo >> shift) & 0xFFFF]++;
+		uniform = count[(unsigned)(src[0].lo >> shift) & 0xFFFF] == n;
+		if (uniform)
+			continue;
+		for (size_t d = 0; d < 65536; d++) {
+			size_t c = count[d];
+			count[d] = sum;
+			sum += c;
+		}
+		for (size_t i = 0; i < n; i++)
+			dst[count[(unsigned)(src[i].lo >> shift) & 0xFFFF]++] = src[i];
+		struct dbl_swent *t = src;
+		src = dst;
+		dst = t;
+	}
+	if (src != e)
+		memcpy(e, src, n * sizeof *e);
+	free(tmp);
+	free(count);
+	return 0;
+}
+
 /* Min-heap of entry indices keyed by hi. */
 struct heap {
 	uint32_t *v;
@@ -201,8 +244,19 @@ int dbl_sweep(struct dbl_swent *e, size_t n, enum dbl_merge policy, struct dbl_s
 
 	for (size_t k = 1; k < n && sorted; k++)
 		sorted = ent_cmp(&e[k - 1], &e[k]) <= 0;
-	if (!sorted)
-		qsort(e, n, sizeof *e, ent_cmp);
+	if (!sorted) {
+		/* radix_sort needs ord order on input; callers build e that way,
+		 * but a small qsort keeps odd inputs correct and is cheap. */
+		bool ord_order = true;
+		for (size_t k = 1; k < n && ord_order; k++)
+			ord_order = e[k - 1].ord <= e[k].ord;
+		if (ord_order && n > 256)
+			rc = radix_sort(e, n);
+		else
+			qsort(e, n, sizeof *e, ent_cmp);
+		if (rc)
+			return rc;
+	}
 
 	while (i < n || h.n) {
 		dbl_u128 end;
@@ -236,6 +290,66 @@ out:
 		free(lists[p].v);
 	free(h.v);
 	return rc;
+}
+
+int dbl_sweep_merge(const struct dbl_swout *in, const size_t *first, const size_t *count,
+                    size_t nlists, struct dbl_swout *out)
+{
+	const dbl_u128 max = ~(dbl_u128)0;
+	size_t cur[256], end[256];
+	dbl_u128 pos = 0;
+	bool started = false;
+
+	if (nlists > 256)
+		return -EINVAL;
+	for (size_t l = 0; l < nlists; l++) {
+		cur[l] = first[l];
+		end[l] = first[l] + count[l];
+	}
+	for (;;) {
+		dbl_u128 stop = max, next = max;
+		bool any = false, active = false;
+		uint32_t n = 0;
+		/* Where does the current piece end, and which lists cover pos? */
+		for (size_t l = 0; l < nlists; l++) {
+			const struct dbl_swseg *s;
+			if (cur[l] == end[l])
+				continue;
+			s = &in->seg[cur[l]];
+			any = true;
+			if (started && s->lo <= pos) {
+				active = true;
+				if (s->hi < stop)
+					stop = s->hi;
+			} else {
+				if (s->lo < next)
+					next = s->lo;
+				if (started && s->lo - 1 < stop)
+					stop = s->lo - 1;
+			}
+		}
+		if (!any)
+			return 0;
+		if (!active) {
+			pos = next; /* jump the gap to the next segment start */
+			started = true;
+			continue;
+		}
+		if (out_reserve(out, nlists))
+			return -ENOMEM;
+		for (size_t l = 0; l < nlists; l++)
+			if (cur[l] < end[l] && in->seg[cur[l]].lo <= pos)
+				out->pool[out->npool + n++] = (int32_t)cur[l];
+		out->seg[out->nseg++] = (struct dbl_swseg){pos, stop, (uint32_t)out->npool, n};
+		out->npool += n;
+		for (size_t l = 0; l < nlists; l++)
+			if (cur[l] < end[l] && in->seg[cur[l]].lo <= pos &&
+			    in->seg[cur[l]].hi == stop)
+				cur[l]++;
+		if (stop == max)
+			return 0;
+		pos = stop + 1;
+	}
 }
 
 void dbl_swout_reset(struct dbl_swout *out)

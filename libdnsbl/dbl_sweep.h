@@ -45,6 +45,14 @@ struct dbl_swout {
 /* Resolve e[0..n) (reordered in place) and append the intervals to out.
  * Returns 0 or -ENOMEM. */
 int dbl_sweep(struct dbl_swent *e, size_t n, enum dbl_merge policy, struct dbl_swout *out);
+/* Merge nlists sorted, internally disjoint lists of intervals (list i is
+ * in->seg[first[i] .. first[i] + count[i])) into disjoint intervals whose
+ * payload lists name, in list order, the input segments covering them
+ * (payload = index into in->seg). O(n * nlists), no sorting: this is how
+ * the datasets of one scope are combined. Adjacent outputs are not
+ * coalesced (their payloads differ by construction). Returns 0 or -ENOMEM. */
+int dbl_sweep_merge(const struct dbl_swout *in, const size_t *first, const size_t *count,
+                    size_t nlists, struct dbl_swout *out);
 void dbl_swout_reset(struct dbl_swout *out);
 void dbl_swout_free(struct dbl_swout *out);
 
