@@ -4,8 +4,10 @@
 #include <getopt.h>
 #include <limits.h>
 #include <netinet/in.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "dbl_log.h"
 #include "dnsd_cli.h"
@@ -49,6 +51,11 @@ void dnsd_cli_usage(FILE *f)
 	      "      --tcp-max N        at most N TCP connections at once, 1..65535\n"
 	      "                         (default 256); further connections are accepted and\n"
 	      "                         closed at once. Each takes up to 128 KiB of buffers\n"
+	      "  -T, --threads N        UDP threads, 1..256 (default: the number of CPUs\n"
+	      "                         dnsbld may run on). Each thread runs its own event\n"
+	      "                         loop with its own socket per --listen address\n"
+	      "                         (SO_REUSEPORT: the kernel spreads clients over\n"
+	      "                         them); TCP is served by the first thread\n"
 	      "  -v, --verbose          also log informational messages (refused TCP\n"
 	      "                         connections, generation checks)\n"
 	      "      --debug            log one line per query (client, name, type, rcode)\n"
@@ -219,6 +226,20 @@ static int bad(const char *opt, const char *arg, const char *why)
 	return DNSD_CLI_USAGE;
 }
 
+uint32_t dnsd_default_threads(void)
+{
+	cpu_set_t set;
+	long n = 0;
+
+	if (sched_getaffinity(0, sizeof set, &set) == 0)
+		n = CPU_COUNT(&set);
+	if (n <= 0)
+		n = sysconf(_SC_NPROCESSORS_ONLN);
+	if (n < 1)
+		n = 1;
+	return n > (long)DNSD_THREADS_MAX ? DNSD_THREADS_MAX : (uint32_t)n;
+}
+
 enum { OPT_HIDE_VERSION = 256, OPT_EDNS, OPT_TCP_IDLE, OPT_TCP_MAX, OPT_DEBUG };
 
 int dnsd_cli_parse(struct dnsd_opts *o, int argc, char **argv)
@@ -232,6 +253,7 @@ int dnsd_cli_parse(struct dnsd_opts *o, int argc, char **argv)
 	    {"edns-payload", required_argument, NULL, OPT_EDNS},
 	    {"tcp-idle", required_argument, NULL, OPT_TCP_IDLE},
 	    {"tcp-max", required_argument, NULL, OPT_TCP_MAX},
+	    {"threads", required_argument, NULL, 'T'},
 	    {"verbose", no_argument, NULL, 'v'},
 	    {"debug", no_argument, NULL, OPT_DEBUG},
 	    {"version", no_argument, NULL, 'V'},
@@ -246,11 +268,12 @@ int dnsd_cli_parse(struct dnsd_opts *o, int argc, char **argv)
 	o->edns_payload = DNSD_DEFAULT_EDNS;
 	o->tcp_idle = DNSD_DEFAULT_TCP_IDLE;
 	o->tcp_max = DNSD_DEFAULT_TCP_MAX;
+	o->threads = 0; /* 0: not given, dnsd_default_threads() after parsing */
 	o->log_level = DBL_LOG_NOTICE;
 
 	opterr = 0; /* our own messages name the offending argument */
 	optind = 1;
-	while ((c = getopt_long(argc, argv, ":d:l:t:avVh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":d:l:t:T:avVh", longopts, NULL)) != -1) {
 		const char *arg = optarg;
 		switch (c) {
 		case 'd':
@@ -296,6 +319,10 @@ int dnsd_cli_parse(struct dnsd_opts *o, int argc, char **argv)
 			if (parse_uint(arg, 1, DNSD_TCP_MAX_MAX, &o->tcp_max))
 				return bad("--tcp-max", arg, "expected a number from 1 to 65535");
 			break;
+		case 'T':
+			if (parse_uint(arg, 1, DNSD_THREADS_MAX, &o->threads))
+				return bad("--threads", arg, "expected a number from 1 to 256");
+			break;
 		case 'v':
 			if (o->log_level < DBL_LOG_INFO)
 				o->log_level = DBL_LOG_INFO;
@@ -338,5 +365,7 @@ int dnsd_cli_parse(struct dnsd_opts *o, int argc, char **argv)
 	}
 	if (o->nlisten == 0)
 		dnsd_parse_listen(DNSD_DEFAULT_LISTEN, &o->listen[o->nlisten++]);
+	if (o->threads == 0)
+		o->threads = dnsd_default_threads();
 	return DNSD_CLI_RUN;
 }

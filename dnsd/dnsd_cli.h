@@ -27,6 +27,9 @@
 #define DNSD_EDNS_MAX     4096u       /* larger values only invite fragmentation */
 #define DNSD_TCP_IDLE_MAX 3600u
 #define DNSD_TCP_MAX_MAX  65535u
+/* 256 threads: each holds ~1.4 MiB of UDP buffers (dnsd_udp.h) and one
+ * socket per --listen; beyond the core counts of today's servers. */
+#define DNSD_THREADS_MAX 256u
 
 struct dnsd_opts {
 	const char *db_dir; /* borrowed from argv */
@@ -38,7 +41,8 @@ struct dnsd_opts {
 	uint16_t edns_payload;
 	uint32_t tcp_idle; /* seconds */
 	uint32_t tcp_max;
-	int log_level; /* DBL_LOG_NOTICE, _INFO (--verbose) or _DEBUG (--debug) */
+	uint32_t threads; /* UDP threads, 1..DNSD_THREADS_MAX (default: usable CPUs) */
+	int log_level;    /* DBL_LOG_NOTICE, _INFO (--verbose) or _DEBUG (--debug) */
 };
 
 enum {
@@ -51,6 +55,10 @@ enum {
  * life of the process). Messages go to stdout (--help, --version) or
  * stderr (errors). Returns DNSD_CLI_RUN, DNSD_CLI_EXIT or DNSD_CLI_USAGE. */
 int dnsd_cli_parse(struct dnsd_opts *o, int argc, char **argv);
+
+/* Default for --threads: the CPUs this process may run on (the online
+ * CPUs, narrowed by taskset/cpusets), clamped to 1..DNSD_THREADS_MAX. */
+uint32_t dnsd_default_threads(void);
 
 /* Write the full usage text to f. */
 void dnsd_cli_usage(FILE *f);

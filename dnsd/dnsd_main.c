@@ -1,8 +1,8 @@
 /* dnsd_main.c - dnsbld: DNSBL server answering from LMDB generations.
  *
- * main() only wires the pieces: command line (dnsd_cli), server context
- * (dnsd_server) with its UDP/TCP front ends and data watcher, one libuv
- * loop. See dnsd_cli.c for the user documentation.
+ * main() only wires the pieces: command line (dnsd_cli), server (dnsd_server)
+ * with its worker threads, UDP/TCP front ends and data watcher, and the
+ * main libuv loop. See dnsd_cli.c for the user documentation.
  */
 #include <stdlib.h>
 
@@ -19,9 +19,9 @@ static void close_handle(uv_handle_t *h, void *arg)
 int main(int argc, char **argv)
 {
 	static struct dnsd_opts opts;
-	struct dnsd_server *s;
+	static struct dnsd_server srv; /* zeroed; lives until exit */
 	uv_loop_t loop;
-	int rc;
+	int rc, started;
 
 	rc = dnsd_cli_parse(&opts, argc, argv);
 	if (rc == DNSD_CLI_EXIT)
@@ -30,39 +30,26 @@ int main(int argc, char **argv)
 		return 2;
 	dbl_log_init("dnsbld", opts.log_level);
 
-	/* ~1.2 MiB (per-socket receive buffers, the shared response buffer):
-	 * allocated once, zeroed, and never freed before exit. */
-	s = calloc(1, sizeof *s);
-	if (!s) {
-		dbl_log(DBL_LOG_ERR, "out of memory");
-		return 1;
-	}
 	rc = uv_loop_init(&loop);
 	if (rc) {
 		dbl_log(DBL_LOG_ERR, "cannot create the event loop: %s", uv_strerror(rc));
 		return 1;
 	}
-	if (dnsd_server_start(s, &loop, &opts) != 0) {
-		/* Logged. Close whatever was opened (uv_walk visits only
-		 * initialised handles) so the exit is clean under LeakSanitizer. */
+	started = dnsd_server_start(&srv, &loop, &opts) == 0;
+	if (!started) {
+		/* Logged. Stop what was started (threads included) and close
+		 * whatever else was opened (uv_walk visits only initialised
+		 * handles), so the exit is clean under LeakSanitizer. */
+		dnsd_server_stop(&srv, NULL);
 		uv_walk(&loop, close_handle, NULL);
-		uv_run(&loop, UV_RUN_DEFAULT);
-		uv_loop_close(&loop);
-		if (s->data.db) {
-			dbl_rtxn_end(&s->data.txn);
-			dbl_db_close(s->data.db);
-		}
-		free(s);
-		return 1;
 	}
-
 	uv_run(&loop, UV_RUN_DEFAULT);
-	/* uv_run returns once dnsd_server_stop() closed every handle and
-	 * their close callbacks ran (TCP connection memory is freed there). */
+	/* uv_run returns once dnsd_server_stop() closed every handle of the
+	 * main loop and their close callbacks ran (TCP connection memory is
+	 * freed there); the worker threads end on their own loops. */
+	dnsd_server_finish(&srv, started);
 	rc = uv_loop_close(&loop);
 	if (rc)
 		dbl_log(DBL_LOG_WARNING, "event loop not empty at exit: %s", uv_strerror(rc));
-	dnsd_server_log_stats(s);
-	free(s);
-	return 0;
+	return started ? 0 : 1;
 }

@@ -1,185 +1,54 @@
-/* dnsd_server.c - server context: answering, start/stop, signals, counters. */
-#include <arpa/inet.h>
+/* dnsd_server.c - server start/stop: signals, workers, sockets, counters
+ * (see dnsd_server.h). */
 #include <errno.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <time.h>
+#include <unistd.h>
 
-#include "dbl_err.h"
 #include "dbl_log.h"
 #include "dnsd_server.h"
+#include "dnsd_udp.h"
 
-static const char *rcode_name(unsigned rc)
+static void log_stats(const struct dnsd_server *s)
 {
-	static const char *names[] = {"NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN",
-	                              "NOTIMP",  "REFUSED", "YXDOMAIN", "YXRRSET",
-	                              "NXRRSET", "NOTAUTH", "NOTZONE"};
-	if (rc < sizeof names / sizeof names[0])
-		return names[rc];
-	return rc == 16 ? "BADVERS" : "RCODE?";
-}
+	struct dnsd_stats t;
 
-/* Mnemonic of common qtypes/qclasses for debug lines, else TYPEnn/CLASSnn
- * (RFC 3597) in buf. */
-static const char *type_name(unsigned t, char *buf, size_t cap)
-{
-	switch (t) {
-	case 1:
-		return "A";
-	case 2:
-		return "NS";
-	case 6:
-		return "SOA";
-	case 15:
-		return "MX";
-	case 16:
-		return "TXT";
-	case 28:
-		return "AAAA";
-	case 252:
-		return "AXFR";
-	case 255:
-		return "ANY";
+	memset(&t, 0, sizeof t);
+	for (unsigned i = 0; i < s->nworkers; i++) {
+		const struct dnsd_stats *st = &s->workers[i]->st;
+		t.queries += st->queries;
+		t.answered += st->answered;
+		t.dropped += st->dropped;
+		t.malformed += st->malformed;
+		t.send_failed += st->send_failed;
+		t.errors += st->errors;
+		t.truncated += st->truncated;
+		t.tcp_accepted += st->tcp_accepted;
+		t.tcp_refused += st->tcp_refused;
+		t.tcp_timeouts += st->tcp_timeouts;
+		t.batches += st->batches;
 	}
-	snprintf(buf, cap, "TYPE%u", t);
-	return buf;
-}
-
-static const char *class_name(unsigned c, char *buf, size_t cap)
-{
-	if (c == 1)
-		return "IN";
-	if (c == 3)
-		return "CH";
-	snprintf(buf, cap, "CLASS%u", c);
-	return buf;
-}
-
-/* Presentation form of the question name of req, for debug logs only.
- * Never reads past len; stops at anything that is not a plain label. */
-static void qname_str(const uint8_t *req, size_t len, char *out, size_t cap)
-{
-	size_t p = 12, o = 0, total = 0;
-
-	out[0] = 0;
-	if (len <= 12) {
-		snprintf(out, cap, "(short)");
-		return;
-	}
-	while (p < len && req[p] != 0) {
-		unsigned l = req[p];
-		if (l > 63 || p + 1 + l > len || (total += l + 1) > 255) {
-			snprintf(out + o, cap - o, "(bad)");
-			return;
-		}
-		for (unsigned i = 0; i < l; i++) {
-			uint8_t ch = req[p + 1 + i];
-			int w;
-			if (ch > 0x20 && ch < 0x7f && ch != '.' && ch != '\\')
-				w = snprintf(out + o, cap - o, "%c", ch);
-			else if (ch == '.' || ch == '\\')
-				w = snprintf(out + o, cap - o, "\\%c", ch);
-			else
-				w = snprintf(out + o, cap - o, "\\%03u", ch);
-			if (w < 0 || (size_t)w >= cap - o)
-				return;
-			o += (size_t)w;
-		}
-		if (o + 1 < cap)
-			out[o++] = '.', out[o] = 0;
-		p += 1 + l;
-	}
-	if (o == 0)
-		snprintf(out, cap, ".");
-}
-
-static void log_query(const struct sockaddr *peer, bool tcp, const uint8_t *req, size_t len, int n,
-                      const struct dbl_query_info *info)
-{
-	char a[80], q[1100], tb[16], cb[16];
-
-	dnsd_addr_str(peer, a, sizeof a);
-	qname_str(req, len, q, sizeof q);
-	if (n > 0)
-		dbl_log(DBL_LOG_DEBUG, "%s %s %s %s %s -> %s%s%s, %d bytes", tcp ? "tcp" : "udp", a,
-		        q, class_name(info->qclass, cb, sizeof cb),
-		        type_name(info->qtype, tb, sizeof tb), rcode_name(info->rcode),
-		        info->listed ? " listed" : "", info->truncated ? " TC" : "", n);
-	else
-		dbl_log(DBL_LOG_DEBUG, "%s %s %s (%zu bytes) -> no reply: %s", tcp ? "tcp" : "udp",
-		        a, q, len, dbl_strerror(n));
-}
-
-int dnsd_server_answer(struct dnsd_server *s, const uint8_t *req, size_t len, uint8_t *resp,
-                       size_t cap, bool tcp, const struct sockaddr *peer)
-{
-	struct dbl_query_env env;
-	struct dbl_query_info info;
-	int n;
-
-	memset(&env, 0, sizeof env);
-	env.now = time(NULL);
-	env.tcp = tcp;
-	if (peer->sa_family == AF_INET) {
-		env.client_family = 4;
-		memcpy(env.client_addr, &((const struct sockaddr_in *)peer)->sin_addr, 4);
-	} else if (peer->sa_family == AF_INET6) {
-		const uint8_t *a6 = ((const struct sockaddr_in6 *)peer)->sin6_addr.s6_addr;
-		static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
-		if (memcmp(a6, mapped, 12) == 0) {
-			env.client_family = 4; /* ::ffff:a.b.c.d: ACLs see IPv4 */
-			memcpy(env.client_addr, a6 + 12, 4);
-		} else {
-			env.client_family = 6;
-			memcpy(env.client_addr, a6, 16);
-		}
-	}
-	memset(&info, 0, sizeof info);
-	s->st.queries++;
-	n = dbl_query(dnsd_data_rtxn(&s->data), &s->qopts, &env, req, len, resp, cap, &info);
-	if (n <= 0) {
-		s->st.dropped++;
-		if (n == DBL_EDROP || n == 0)
-			s->st.malformed++;
-		else
-			s->st.errors++;
-		if (n != DBL_EDROP && n != 0 && dnsd_ratelimit(s, &s->err_log_last, 10))
-			dbl_log(DBL_LOG_ERR, "query failed: %s", dbl_strerror(n));
-	} else if (info.truncated) {
-		s->st.truncated++;
-	}
-	if (dbl_log_enabled(DBL_LOG_DEBUG))
-		log_query(peer, tcp, req, len, n, &info);
-	return n > 0 ? n : (n == 0 ? DBL_EDROP : n);
-}
-
-bool dnsd_ratelimit(struct dnsd_server *s, uint64_t *last, unsigned seconds)
-{
-	uint64_t now = uv_now(s->loop);
-
-	if (*last && now - *last < (uint64_t)seconds * 1000)
-		return false;
-	*last = now ? now : 1;
-	return true;
-}
-
-void dnsd_server_log_stats(const struct dnsd_server *s)
-{
-	const struct dnsd_stats *st = &s->st;
-
 	dbl_log(DBL_LOG_NOTICE,
 	        "stopped: queries %llu, answered %llu, dropped %llu (malformed/ignored %llu, "
 	        "send failed %llu, errors %llu), truncated %llu; tcp accepted %llu, refused %llu, "
-	        "timed out %llu; generation switches %llu",
-	        (unsigned long long)st->queries, (unsigned long long)st->answered,
-	        (unsigned long long)st->dropped, (unsigned long long)st->malformed,
-	        (unsigned long long)st->send_failed, (unsigned long long)st->errors,
-	        (unsigned long long)st->truncated, (unsigned long long)st->tcp_accepted,
-	        (unsigned long long)st->tcp_refused, (unsigned long long)st->tcp_timeouts,
-	        (unsigned long long)s->data.switches);
+	        "timed out %llu; generation switches %llu; threads %u, udp batches %llu",
+	        (unsigned long long)t.queries, (unsigned long long)t.answered,
+	        (unsigned long long)t.dropped, (unsigned long long)t.malformed,
+	        (unsigned long long)t.send_failed, (unsigned long long)t.errors,
+	        (unsigned long long)t.truncated, (unsigned long long)t.tcp_accepted,
+	        (unsigned long long)t.tcp_refused, (unsigned long long)t.tcp_timeouts,
+	        (unsigned long long)s->data.switches, s->nworkers, (unsigned long long)t.batches);
+	if (dbl_log_enabled(DBL_LOG_INFO) && s->nworkers > 1)
+		for (unsigned i = 0; i < s->nworkers; i++)
+			dbl_log(DBL_LOG_INFO,
+			        "thread %u: queries %llu, answered %llu, batches %llu", i,
+			        (unsigned long long)s->workers[i]->st.queries,
+			        (unsigned long long)s->workers[i]->st.answered,
+			        (unsigned long long)s->workers[i]->st.batches);
 }
 
 void dnsd_server_stop(struct dnsd_server *s, const char *why)
@@ -187,13 +56,17 @@ void dnsd_server_stop(struct dnsd_server *s, const char *why)
 	if (s->stopping)
 		return;
 	s->stopping = true;
-	dbl_log(DBL_LOG_NOTICE, "stopping (%s)", why);
-	dnsd_udp_stop(&s->udp);
+	if (why)
+		dbl_log(DBL_LOG_NOTICE, "stopping (%s)", why);
 	dnsd_tcp_stop(&s->tcp);
 	dnsd_data_stop(&s->data);
-	uv_close((uv_handle_t *)&s->sig_term, NULL);
-	uv_close((uv_handle_t *)&s->sig_int, NULL);
-	uv_close((uv_handle_t *)&s->sig_hup, NULL);
+	if (s->signals_init) {
+		uv_close((uv_handle_t *)&s->sig_term, NULL);
+		uv_close((uv_handle_t *)&s->sig_int, NULL);
+		uv_close((uv_handle_t *)&s->sig_hup, NULL);
+	}
+	for (unsigned i = 0; i < s->nworkers; i++)
+		dnsd_worker_stop(s->workers[i]);
 }
 
 static void on_signal(uv_signal_t *h, int signum)
@@ -208,6 +81,16 @@ static void on_signal(uv_signal_t *h, int signum)
 	dnsd_server_stop(s, signum == SIGTERM ? "SIGTERM" : "SIGINT");
 }
 
+/* dnsd_data: a generation was published; wake every worker so an idle one
+ * also lets go of the old generation. */
+static void on_publish(void *arg)
+{
+	struct dnsd_server *s = arg;
+
+	for (unsigned i = 0; i < s->nworkers; i++)
+		dnsd_worker_wake(s->workers[i]);
+}
+
 static bool port_is_zero(const struct sockaddr_storage *a)
 {
 	if (a->ss_family == AF_INET)
@@ -215,11 +98,14 @@ static bool port_is_zero(const struct sockaddr_storage *a)
 	return ((const struct sockaddr_in6 *)a)->sin6_port == 0;
 }
 
-/* Each TCP connection and listener takes a descriptor; make sure --tcp-max
- * can be reached instead of failing accept() with EMFILE under load. */
+/* Each TCP connection and listener and each UDP socket takes a descriptor;
+ * make sure --tcp-max can be reached instead of failing accept() with
+ * EMFILE under load. */
 static void check_nofile(const struct dnsd_opts *o)
 {
-	rlim_t need = (rlim_t)o->tcp_max + 2 * o->nlisten + 32; /* 32: stdio, loop, db, spare */
+	/* 32 + 4 per thread: stdio, loops (epoll, eventfds), db, spare */
+	rlim_t need = (rlim_t)o->tcp_max + (rlim_t)(o->threads + 1) * o->nlisten + 32 +
+	              4 * (rlim_t)o->threads;
 	struct rlimit rl;
 
 	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= need)
@@ -242,8 +128,10 @@ static int start_signals(struct dnsd_server *s)
 	int signums[] = {SIGTERM, SIGINT, SIGHUP};
 	int rc;
 
-	for (int i = 0; i < 3; i++) {
+	for (int i = 0; i < 3; i++)
 		uv_signal_init(s->loop, h[i]);
+	s->signals_init = true;
+	for (int i = 0; i < 3; i++) {
 		h[i]->data = s;
 		rc = uv_signal_start(h[i], on_signal, signums[i]);
 		if (rc)
@@ -252,9 +140,67 @@ static int start_signals(struct dnsd_server *s)
 	return 0;
 }
 
+/* Bind one listen address: worker 0's UDP socket first (port 0 resolves
+ * there), TCP on the same port, then every other worker's UDP socket on
+ * that resolved address. Sockets are plain fds until all of the first two
+ * exist, so a retry costs no handle. */
+static int listen_one(struct dnsd_server *s, const struct sockaddr_storage *want)
+{
+	bool reuseport = s->opts->threads > 1;
+	struct sockaddr_storage addr;
+	char a[80];
+	int ufd = -1, tfd = -1, rc;
+
+	for (unsigned attempt = 0;; attempt++) {
+		addr = *want;
+		dnsd_addr_str((struct sockaddr *)&addr, a, sizeof a);
+		ufd = dnsd_udp_socket(&addr, reuseport);
+		if (ufd < 0) {
+			dbl_log(DBL_LOG_ERR, "cannot listen on %s (udp): %s", a, uv_strerror(ufd));
+			return ufd;
+		}
+		dnsd_addr_str((struct sockaddr *)&addr, a, sizeof a);
+		tfd = dnsd_tcp_socket(&addr);
+		/* Port 0: the kernel's free UDP port may be taken for TCP (or,
+		 * with SO_REUSEPORT, be another dnsbld's UDP group, whose TCP
+		 * port is then taken): ask again, 8 tries. */
+		if (tfd == UV_EADDRINUSE && port_is_zero(want) && attempt < 7) {
+			close(ufd);
+			continue;
+		}
+		break;
+	}
+	if (tfd < 0) {
+		close(ufd);
+		dbl_log(DBL_LOG_ERR, "cannot listen on %s (tcp): %s", a, uv_strerror(tfd));
+		return tfd;
+	}
+	rc = dnsd_udp_adopt(s->workers[0], ufd);
+	if (rc == 0)
+		rc = dnsd_tcp_adopt(&s->tcp, s->workers[0], tfd);
+	else
+		close(tfd);
+	if (rc) {
+		dbl_log(DBL_LOG_ERR, "cannot listen on %s: %s", a, uv_strerror(rc));
+		return rc;
+	}
+	for (unsigned i = 1; i < s->nworkers; i++) {
+		struct sockaddr_storage same = addr;
+		ufd = dnsd_udp_socket(&same, true);
+		rc = ufd < 0 ? ufd : dnsd_udp_adopt(s->workers[i], ufd);
+		if (rc) {
+			dbl_log(DBL_LOG_ERR, "cannot listen on %s (udp, thread %u): %s", a, i,
+			        uv_strerror(rc));
+			return rc;
+		}
+	}
+	dbl_log(DBL_LOG_NOTICE, "listening on %s (udp, tcp)", a);
+	return 0;
+}
+
 int dnsd_server_start(struct dnsd_server *s, uv_loop_t *loop, const struct dnsd_opts *o)
 {
-	char a[80];
+	unsigned n = o->threads ? o->threads : 1;
 	int rc;
 
 	s->loop = loop;
@@ -274,44 +220,63 @@ int dnsd_server_start(struct dnsd_server *s, uv_loop_t *loop, const struct dnsd_
 		dbl_log(DBL_LOG_ERR, "cannot install signal handlers: %s", uv_strerror(rc));
 		return rc;
 	}
-	rc = dnsd_data_start(&s->data, loop, o->db_dir);
+	s->workers = calloc(n, sizeof *s->workers);
+	s->readers = calloc(n, sizeof *s->readers);
+	if (!s->workers || !s->readers) {
+		dbl_log(DBL_LOG_ERR, "out of memory");
+		return UV_ENOMEM;
+	}
+	for (unsigned i = 0; i < n; i++) {
+		rc = dnsd_worker_create(&s->workers[i], s, i);
+		if (s->workers[i]) {
+			s->nworkers++;
+			s->readers[i] = &s->workers[i]->reader;
+		}
+		if (rc) {
+			dbl_log(DBL_LOG_ERR, "cannot set up thread %u: %s", i, uv_strerror(rc));
+			return rc;
+		}
+	}
+	s->data.on_publish = on_publish;
+	s->data.on_publish_arg = s;
+	rc = dnsd_data_start(&s->data, loop, o->db_dir, s->readers, n);
 	if (rc) {
 		dbl_log(DBL_LOG_ERR, "cannot start the data watcher: %s", uv_strerror(rc));
 		return rc;
 	}
 	for (unsigned i = 0; i < o->nlisten; i++) {
-		struct sockaddr_storage addr;
-		unsigned attempt = 0;
-
-	again:
-		addr = o->listen[i];
-		dnsd_addr_str((struct sockaddr *)&addr, a, sizeof a);
-		rc = dnsd_udp_listen(&s->udp, s, &addr);
+		rc = listen_one(s, &o->listen[i]);
+		if (rc)
+			return rc;
+	}
+	for (unsigned i = 1; i < n; i++) {
+		rc = dnsd_worker_start_thread(s->workers[i]);
 		if (rc) {
-			dbl_log(DBL_LOG_ERR, "cannot listen on %s (udp): %s", a, uv_strerror(rc));
+			dbl_log(DBL_LOG_ERR, "cannot start thread %u: %s", i, strerror(-rc));
 			return rc;
 		}
-		/* UDP first, so port 0 resolves to one port used for both. */
-		rc = dnsd_tcp_listen(&s->tcp, s, (struct sockaddr *)&addr);
-		dnsd_addr_str((struct sockaddr *)&addr, a, sizeof a);
-		/* Port 0: the kernel's free UDP port may be taken for TCP; give
-		 * both sockets back and ask again (8 tries; each costs a slot). */
-		if (rc == UV_EADDRINUSE && port_is_zero(&o->listen[i]) && ++attempt < 8 &&
-		    s->udp.n < DNSD_LISTEN_MAX && s->tcp.n < DNSD_LISTEN_MAX) {
-			uv_udp_recv_stop(&s->udp.s[s->udp.n - 1].h);
-			uv_close((uv_handle_t *)&s->udp.s[s->udp.n - 1].h, NULL);
-			uv_close((uv_handle_t *)&s->tcp.l[s->tcp.n - 1].h, NULL);
-			goto again;
-		}
-		if (rc) {
-			dbl_log(DBL_LOG_ERR, "cannot listen on %s (tcp): %s", a, uv_strerror(rc));
-			return rc;
-		}
-		dbl_log(DBL_LOG_NOTICE, "listening on %s (udp, tcp)", a);
 	}
 	dbl_log(DBL_LOG_NOTICE,
-	        "%s started: db %s, ttl %u, edns payload %u, tcp max %u idle %us%s%s", s->version,
-	        o->db_dir, o->ttl, o->edns_payload, o->tcp_max, o->tcp_idle,
+	        "%s started: db %s, threads %u, ttl %u, edns payload %u, tcp max %u idle %us%s%s",
+	        s->version, o->db_dir, n, o->ttl, o->edns_payload, o->tcp_max, o->tcp_idle,
 	        o->ns_in_auth ? ", ns in auth" : "", o->hide_version ? ", version hidden" : "");
 	return 0;
+}
+
+void dnsd_server_finish(struct dnsd_server *s, bool log)
+{
+	/* Worker 0 last: its reader is released after the main loop ended;
+	 * the others release theirs when their thread exits. */
+	for (unsigned i = s->nworkers; i-- > 0;)
+		dnsd_worker_join(s->workers[i]);
+	if (log)
+		log_stats(s);
+	dnsd_data_close(&s->data);
+	for (unsigned i = 0; i < s->nworkers; i++)
+		dnsd_worker_destroy(s->workers[i]);
+	free(s->workers);
+	free(s->readers);
+	s->workers = NULL;
+	s->readers = NULL;
+	s->nworkers = 0;
 }

@@ -1,7 +1,17 @@
-/* dnsd_server.h - the server context shared by the UDP and TCP front ends,
- * and the one call both make per request: dnsd_server_answer().
+/* dnsd_server.h - the server: options, data generations, server threads
+ * (workers), TCP, signals, start/stop and the final counters.
  *
- * Everything runs on one libuv loop thread; counters are plain integers.
+ * Threads (dnsd_worker.h): worker 0 runs on the main thread's loop, which
+ * also carries the signals, the data watcher (dnsd_data.h) and every TCP
+ * listener and connection; workers 1..N-1 (--threads N) run their own
+ * loops on their own threads and serve UDP only. Every worker has its own
+ * SO_REUSEPORT socket per listen address.
+ *
+ * Ownership: struct dnsd_server is caller-owned (main(), zeroed, must stay
+ * put from dnsd_server_start until dnsd_server_finish returned); it owns
+ * the workers and the generations. Everything in it except the workers'
+ * private state is touched by the main thread only; qopts and opts are
+ * read-only once threads run.
  */
 #ifndef DNSD_SERVER_H
 #define DNSD_SERVER_H
@@ -15,64 +25,43 @@
 #include "dnsd_cli.h"
 #include "dnsd_data.h"
 #include "dnsd_tcp.h"
-#include "dnsd_udp.h"
+#include "dnsd_worker.h"
 
 /* 65535: largest DNS message (RFC 1035 4.2.2 length field), UDP or TCP. */
 #define DNSD_MSG_MAX 65535
 
-struct dnsd_stats {
-	uint64_t queries;     /* requests handed to dbl_query (UDP + TCP) */
-	uint64_t answered;    /* responses fully handed to the kernel */
-	uint64_t dropped;     /* requests that got no response, for any reason: */
-	uint64_t malformed;   /*   dbl_query said drop (malformed, ACL ignore) */
-	uint64_t send_failed; /*   reply not sent (UDP EAGAIN, TCP peer gone) */
-	uint64_t errors;      /*   dbl_query internal error */
-	uint64_t truncated;   /* UDP answers sent with TC */
-	uint64_t tcp_accepted, tcp_refused, tcp_timeouts;
-};
-
 struct dnsd_server {
-	uv_loop_t *loop;
+	uv_loop_t *loop; /* the main loop (worker 0's) */
 	const struct dnsd_opts *opts;
 	struct dbl_query_opts qopts;
 	struct dnsd_data data;
-	struct dnsd_udp udp;
 	struct dnsd_tcp tcp;
-	struct dnsd_stats st;
 	uv_signal_t sig_term, sig_int, sig_hup;
+	bool signals_init;
 	bool stopping;
-	uint64_t err_log_last; /* rate limit for internal-error messages */
 	char version[64];
-	/* UDP answers are built here and copied to the kernel by
-	 * uv_udp_try_send before the next packet is read, so one buffer
-	 * serves every UDP socket. */
-	uint8_t resp[DNSD_MSG_MAX];
+	unsigned nworkers;            /* created so far (== opts->threads once started) */
+	struct dnsd_worker **workers; /* [opts->threads] */
+	struct dnsd_reader **readers; /* [opts->threads], for dnsd_data */
 };
 
-/* Answer one request (req/len borrowed for the call) into resp (cap bytes,
- * 512..65535). peer: the client address (family AF_INET/AF_INET6), borrowed.
- * Counts the query and, when no reply is due, the drop. Returns the response
- * length (> 0) or a negative code: DBL_EDROP or an internal error, both
- * meaning "send nothing". Allocates nothing. */
-int dnsd_server_answer(struct dnsd_server *s, const uint8_t *req, size_t len, uint8_t *resp,
-                       size_t cap, bool tcp, const struct sockaddr *peer);
-
-/* Log interval guard for messages that a flood could repeat: returns true
- * at most once per `seconds` for *last (caller-owned time stamp, in uv_now
- * milliseconds). */
-bool dnsd_ratelimit(struct dnsd_server *s, uint64_t *last, unsigned seconds);
-
-/* Set up the server in *s (caller-owned, zeroed, must stay put while the
- * loop runs): signals, data watcher, sockets on every listen address.
- * Returns 0 or a negative libuv/errno code (already logged); after a
- * failure the process is expected to exit (handles are left open). */
+/* Set up the server in *s on loop (the main loop): signals, workers and
+ * their loops, data watcher, sockets on every listen address (UDP on every
+ * worker, TCP on worker 0), then start the worker threads. Returns 0 or a
+ * negative libuv/errno code (already logged); in both cases the caller
+ * runs the loop (on failure only to let handles close, see main()) and
+ * then calls dnsd_server_finish. */
 int dnsd_server_start(struct dnsd_server *s, uv_loop_t *loop, const struct dnsd_opts *o);
 
-/* Begin a clean stop: close every handle; uv_run() then returns once the
- * close callbacks ran. Safe to call twice. */
+/* Begin a clean stop: close every handle of the main loop and tell every
+ * worker thread to close its own; uv_run() then returns once the close
+ * callbacks ran. Safe to call twice. why: logged ("stopping (why)"), or
+ * NULL after a failed start (already logged). */
 void dnsd_server_stop(struct dnsd_server *s, const char *why);
 
-/* Log the final counters line. */
-void dnsd_server_log_stats(const struct dnsd_server *s);
+/* After the main loop ended: join every worker thread, close their loops
+ * and every generation, free the workers. log_stats: log the final
+ * counters line, summed over the workers. */
+void dnsd_server_finish(struct dnsd_server *s, bool log_stats);
 
 #endif

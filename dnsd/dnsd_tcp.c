@@ -1,11 +1,15 @@
 /* dnsd_tcp.c - TCP front end (see dnsd_tcp.h for framing and limits). */
+#include <errno.h>
+#include <netinet/in.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "dbl_log.h"
 #include "dnsd_server.h"
 #include "dnsd_tcp.h"
+#include "dnsd_worker.h"
 
 #define TCP_BUF     (2 + DNSD_MSG_MAX) /* one framed message of the largest size */
 #define TCP_BACKLOG 128                /* accept queue; the cap is --tcp-max */
@@ -14,7 +18,7 @@ struct dnsd_tcp_conn {
 	uv_tcp_t h;
 	uv_timer_t idle;
 	uv_write_t wreq;
-	struct dnsd_server *srv;
+	struct dnsd_tcp *t;
 	struct dnsd_tcp_conn *prev, *next;
 	struct sockaddr_storage peer;
 	unsigned open_handles; /* handles whose close callback is still due */
@@ -42,7 +46,7 @@ static void on_conn_closed(uv_handle_t *h)
 
 static void conn_close(struct dnsd_tcp_conn *c, const char *why)
 {
-	struct dnsd_tcp *t = &c->srv->tcp;
+	struct dnsd_tcp *t = c->t;
 	char a[80];
 
 	if (c->closing)
@@ -68,28 +72,28 @@ static void on_idle(uv_timer_t *tm)
 {
 	struct dnsd_tcp_conn *c = tm->data;
 
-	c->srv->st.tcp_timeouts++;
+	c->t->w->st.tcp_timeouts++;
 	conn_close(c, "idle timeout");
 }
 
 static void idle_restart(struct dnsd_tcp_conn *c)
 {
-	uv_timer_start(&c->idle, on_idle, (uint64_t)c->srv->opts->tcp_idle * 1000, 0);
+	uv_timer_start(&c->idle, on_idle, (uint64_t)c->t->w->srv->opts->tcp_idle * 1000, 0);
 }
 
 static void on_write(uv_write_t *req, int status)
 {
 	struct dnsd_tcp_conn *c = req->data;
-	struct dnsd_server *s = c->srv;
+	struct dnsd_stats *st = &c->t->w->st;
 
 	c->writing = false;
 	if (status < 0) {
-		s->st.dropped++;
-		s->st.send_failed++;
+		st->dropped++;
+		st->send_failed++;
 		conn_close(c, uv_strerror(status));
 		return;
 	}
-	s->st.answered++;
+	st->answered++;
 	if (c->closing)
 		return;
 	idle_restart(c);
@@ -102,7 +106,7 @@ static void on_write(uv_write_t *req, int status)
  * pauses until on_write. */
 static void send_answer(struct dnsd_tcp_conn *c, int n)
 {
-	struct dnsd_server *s = c->srv;
+	struct dnsd_stats *st = &c->t->w->st;
 	size_t len = (size_t)n + 2, off;
 	uv_buf_t b;
 	int rc;
@@ -112,12 +116,12 @@ static void send_answer(struct dnsd_tcp_conn *c, int n)
 	b = uv_buf_init((char *)c->wbuf, (unsigned)len);
 	rc = uv_try_write((uv_stream_t *)&c->h, &b, 1);
 	if (rc >= 0 && (size_t)rc == len) {
-		s->st.answered++;
+		st->answered++;
 		return;
 	}
 	if (rc < 0 && rc != UV_EAGAIN) {
-		s->st.dropped++;
-		s->st.send_failed++;
+		st->dropped++;
+		st->send_failed++;
 		conn_close(c, uv_strerror(rc));
 		return;
 	}
@@ -126,8 +130,8 @@ static void send_answer(struct dnsd_tcp_conn *c, int n)
 	c->wreq.data = c;
 	rc = uv_write(&c->wreq, (uv_stream_t *)&c->h, &b, 1, on_write);
 	if (rc < 0) {
-		s->st.dropped++;
-		s->st.send_failed++;
+		st->dropped++;
+		st->send_failed++;
 		conn_close(c, uv_strerror(rc));
 		return;
 	}
@@ -166,7 +170,7 @@ static void on_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf)
  * then decide whether to read more, wait for a write, or close. */
 static void conn_process(struct dnsd_tcp_conn *c)
 {
-	struct dnsd_server *s = c->srv;
+	struct dnsd_worker *w = c->t->w;
 
 	while (!c->writing && !c->closing) {
 		size_t avail = c->rlen - c->rpos, mlen;
@@ -180,7 +184,7 @@ static void conn_process(struct dnsd_tcp_conn *c)
 			break;
 		c->rpos += 2 + mlen;
 		idle_restart(c); /* a complete query: the client is alive */
-		n = dnsd_server_answer(s, m + 2, mlen, c->wbuf + 2, DNSD_MSG_MAX, true,
+		n = dnsd_worker_answer(w, m + 2, mlen, c->wbuf + 2, DNSD_MSG_MAX, true,
 		                       (const struct sockaddr *)&c->peer);
 		if (n > 0)
 			send_answer(c, n);
@@ -225,11 +229,11 @@ static void on_reject_closed(uv_handle_t *h)
 /* Take the pending connection off the listener and close it at once. */
 static void reject(struct dnsd_tcp_listener *l, const char *why)
 {
-	struct dnsd_server *s = l->srv;
-	struct dnsd_tcp *t = &s->tcp;
+	struct dnsd_tcp *t = l->t;
+	struct dnsd_worker *w = t->w;
 	uv_tcp_t *h = malloc(sizeof *h);
 
-	s->st.tcp_refused++;
+	w->st.tcp_refused++;
 	if (!h) {
 		if (t->spare_busy) {
 			dbl_log(DBL_LOG_ERR, "tcp: out of memory, listener paused");
@@ -238,7 +242,7 @@ static void reject(struct dnsd_tcp_listener *l, const char *why)
 		t->spare_busy = true;
 		h = &t->spare;
 	}
-	if (uv_tcp_init(s->loop, h) != 0) {
+	if (uv_tcp_init(w->loop, h) != 0) {
 		if (h == &t->spare)
 			t->spare_busy = false;
 		else
@@ -249,22 +253,23 @@ static void reject(struct dnsd_tcp_listener *l, const char *why)
 	h->data = t;
 	uv_accept((uv_stream_t *)&l->h, (uv_stream_t *)h);
 	uv_close((uv_handle_t *)h, on_reject_closed);
-	if (dnsd_ratelimit(s, &t->log_last, 10))
+	if (dnsd_ratelimit(w->loop, &t->log_last, 10))
 		dbl_log(DBL_LOG_INFO, "tcp: refusing connections: %s (%llu refused so far)", why,
-		        (unsigned long long)s->st.tcp_refused);
+		        (unsigned long long)w->st.tcp_refused);
 }
 
 static void on_connection(uv_stream_t *server, int status)
 {
 	struct dnsd_tcp_listener *l = server->data;
-	struct dnsd_server *s = l->srv;
-	struct dnsd_tcp *t = &s->tcp;
+	struct dnsd_tcp *t = l->t;
+	struct dnsd_worker *w = t->w;
+	struct dnsd_server *s = w->srv;
 	struct dnsd_tcp_conn *c;
 	int len = sizeof c->peer, rc;
 	char a[80];
 
 	if (status < 0) {
-		if (dnsd_ratelimit(s, &t->log_last, 10))
+		if (dnsd_ratelimit(w->loop, &t->log_last, 10))
 			dbl_log(DBL_LOG_WARNING, "tcp accept: %s", uv_strerror(status));
 		return;
 	}
@@ -278,13 +283,13 @@ static void on_connection(uv_stream_t *server, int status)
 		return;
 	}
 	memset(c, 0, offsetof(struct dnsd_tcp_conn, rbuf));
-	c->srv = s;
-	if (uv_tcp_init(s->loop, &c->h) != 0) {
+	c->t = t;
+	if (uv_tcp_init(w->loop, &c->h) != 0) {
 		free(c);
 		reject(l, "cannot create a socket handle");
 		return;
 	}
-	uv_timer_init(s->loop, &c->idle); /* cannot fail: it only fills the struct */
+	uv_timer_init(w->loop, &c->idle); /* cannot fail: it only fills the struct */
 	c->h.data = c;
 	c->idle.data = c;
 	c->open_handles = 2;
@@ -300,7 +305,7 @@ static void on_connection(uv_stream_t *server, int status)
 		conn_close(c, uv_strerror(rc));
 		return;
 	}
-	s->st.tcp_accepted++;
+	w->st.tcp_accepted++;
 	uv_tcp_nodelay(&c->h, 1); /* each response is one write: send it now */
 	if (dbl_log_enabled(DBL_LOG_DEBUG))
 		dbl_log(DBL_LOG_DEBUG, "tcp %s: connected (%u open)",
@@ -309,27 +314,54 @@ static void on_connection(uv_stream_t *server, int status)
 	conn_process(c); /* starts reading */
 }
 
-int dnsd_tcp_listen(struct dnsd_tcp *t, struct dnsd_server *s, const struct sockaddr *addr)
+int dnsd_tcp_socket(const struct sockaddr_storage *addr)
+{
+	socklen_t len =
+	    addr->ss_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
+	int one = 1, fd, rc;
+
+	fd = socket(addr->ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0)
+		goto fail;
+	if (addr->ss_family == AF_INET6 &&
+	    setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one) != 0)
+		goto fail;
+	if (bind(fd, (const struct sockaddr *)addr, len) != 0 || listen(fd, TCP_BACKLOG) != 0)
+		goto fail;
+	return fd;
+fail:
+	rc = -errno;
+	close(fd);
+	return rc;
+}
+
+int dnsd_tcp_adopt(struct dnsd_tcp *t, struct dnsd_worker *w, int fd)
 {
 	struct dnsd_tcp_listener *l;
-	unsigned flags = 0;
 	int rc;
 
-	if (t->n == DNSD_LISTEN_MAX)
+	if (t->n == DNSD_LISTEN_MAX) {
+		close(fd);
 		return UV_ENOBUFS;
+	}
+	t->w = w;
 	l = &t->l[t->n];
-	rc = uv_tcp_init(s->loop, &l->h);
-	if (rc)
+	rc = uv_tcp_init(w->loop, &l->h);
+	if (rc) {
+		close(fd);
 		return rc;
+	}
 	t->n++; /* initialised: dnsd_tcp_stop must close it */
 	l->h.data = l;
-	l->srv = s;
-	if (addr->sa_family == AF_INET6)
-		flags |= UV_TCP_IPV6ONLY;
-	rc = uv_tcp_bind(&l->h, addr, flags);
-	if (rc == 0)
-		rc = uv_listen((uv_stream_t *)&l->h, TCP_BACKLOG, on_connection);
-	return rc;
+	l->t = t;
+	rc = uv_tcp_open(&l->h, fd);
+	if (rc) {
+		close(fd);
+		return rc;
+	}
+	return uv_listen((uv_stream_t *)&l->h, TCP_BACKLOG, on_connection);
 }
 
 void dnsd_tcp_stop(struct dnsd_tcp *t)

@@ -29,15 +29,20 @@
 
 #include "dnsd_cli.h"
 
-struct dnsd_server;
+struct dnsd_worker;
 struct dnsd_tcp_conn;
 
 struct dnsd_tcp_listener {
 	uv_tcp_t h;
-	struct dnsd_server *srv;
+	struct dnsd_tcp *t;
 };
 
+/* Threads: every listener and connection lives on one worker's loop (the
+ * main loop, worker 0): TCP carries the rare truncated-answer retries, so
+ * one thread is plenty, and connection limits stay process-wide without
+ * shared counters. Its counters are that worker's. */
 struct dnsd_tcp {
+	struct dnsd_worker *w;
 	unsigned n;
 	struct dnsd_tcp_listener l[DNSD_LISTEN_MAX];
 	struct dnsd_tcp_conn *conns; /* open connections, doubly linked */
@@ -49,10 +54,17 @@ struct dnsd_tcp {
 	bool spare_busy;
 };
 
-/* Bind a TCP listener to addr (port taken as given) and start accepting.
- * t lives in the caller-owned server and must stay put until the close
- * callbacks of dnsd_tcp_stop() ran. Returns 0 or a negative libuv error. */
-int dnsd_tcp_listen(struct dnsd_tcp *t, struct dnsd_server *s, const struct sockaddr *addr);
+/* Create a listening TCP socket on addr (port taken as given; IPV6_V6ONLY
+ * for IPv6; SO_REUSEADDR so a restart is not blocked by TIME_WAIT, which on
+ * Linux never lets two listeners share a port). Returns the fd or a
+ * negative errno (a libuv error code on Linux), UV_EADDRINUSE when taken. */
+int dnsd_tcp_socket(const struct sockaddr_storage *addr);
+
+/* Hand fd (owned from here on, closed on failure) to worker w's loop and
+ * start accepting. t lives in the caller-owned server and must stay put
+ * until the close callbacks of dnsd_tcp_stop() ran. Returns 0 or a
+ * negative libuv error. */
+int dnsd_tcp_adopt(struct dnsd_tcp *t, struct dnsd_worker *w, int fd);
 
 /* Close every listener and connection; connection memory is freed by the
  * close callbacks while the loop drains. */

@@ -1,91 +1,220 @@
 /* dnsd_udp.c - UDP front end (see dnsd_udp.h). */
+#include <errno.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "dbl_log.h"
 #include "dnsd_server.h"
 #include "dnsd_udp.h"
+#include "dnsd_worker.h"
 
-/* Every read goes into the socket's own buffer: libuv hands datagrams to
- * on_recv one at a time and we answer synchronously, so it is free again
- * before the next alloc. */
+static socklen_t addr_len(int family)
+{
+	return family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
+}
+
+/* Socket buffers of DNSD_UDP_SOCKBUF: the default (net.core.rmem_default,
+ * 208 KiB) holds a few hundred queries, which a busy core's scheduling
+ * delay of a few milliseconds overflows at 100k qps; the kernel then drops
+ * queries we never see. The *FORCE variants pass net.core.rmem_max when
+ * we have CAP_NET_ADMIN; otherwise the kernel caps the plain request at
+ * that maximum. A limit, not an allocation: memory is only used by queued
+ * packets. */
+static void set_buffers(int fd)
+{
+	int sz = DNSD_UDP_SOCKBUF;
+
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &sz, sizeof sz) != 0)
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof sz);
+	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &sz, sizeof sz) != 0)
+		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sz, sizeof sz);
+}
+
+int dnsd_udp_socket(struct sockaddr_storage *addr, bool reuseport)
+{
+	socklen_t len = addr_len(addr->ss_family);
+	int one = 1, fd, rc;
+
+	fd = socket(addr->ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (addr->ss_family == AF_INET6 &&
+	    setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one) != 0)
+		goto fail;
+	if (reuseport && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) != 0)
+		goto fail;
+	set_buffers(fd);
+	if (bind(fd, (const struct sockaddr *)addr, len) != 0)
+		goto fail;
+	len = sizeof *addr;
+	if (getsockname(fd, (struct sockaddr *)addr, &len) != 0)
+		goto fail;
+	return fd;
+fail:
+	rc = -errno;
+	close(fd);
+	return rc;
+}
+
+/* Every read of every socket of the thread goes into the thread's one
+ * buffer: libuv delivers all datagrams of a recvmmsg call (and the final
+ * UV_UDP_MMSG_FREE) before it asks for a buffer again, and we answer each
+ * datagram synchronously. */
 static void on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *buf)
 {
 	struct dnsd_udp_sock *us = h->data;
 
-	buf->base = (char *)us->rbuf;
-	buf->len = sizeof us->rbuf;
+	buf->base = (char *)us->w->udp.rbuf;
+	buf->len = sizeof us->w->udp.rbuf;
+}
+
+/* Queue the reply in slot u->nout (its bytes are already there). */
+static void queue_reply(struct dnsd_udp *u, int fd, const struct sockaddr *peer, int n)
+{
+	unsigned i = u->nout++;
+	socklen_t plen = addr_len(peer->sa_family);
+
+	memcpy(&u->peers[i], peer, plen);
+	u->iov[i].iov_base = u->resp[i];
+	u->iov[i].iov_len = (size_t)n;
+	memset(&u->msgs[i], 0, sizeof u->msgs[i]);
+	u->msgs[i].msg_hdr.msg_name = &u->peers[i];
+	u->msgs[i].msg_hdr.msg_namelen = plen;
+	u->msgs[i].msg_hdr.msg_iov = &u->iov[i];
+	u->msgs[i].msg_hdr.msg_iovlen = 1;
+	u->out_fd = fd;
 }
 
 static void on_recv(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf, const struct sockaddr *addr,
                     unsigned flags)
 {
 	struct dnsd_udp_sock *us = h->data;
-	struct dnsd_server *s = us->srv;
-	uv_buf_t out;
-	int n, rc;
+	struct dnsd_worker *w = us->w;
+	struct dnsd_udp *u = &w->udp;
+	int n;
 
-	if (nread == 0 && !addr)
-		return; /* libuv: nothing more to read this round */
+	if (flags & UV_UDP_MMSG_FREE) {
+		/* End of one recvmmsg batch: send its replies together. */
+		w->st.batches++;
+		dnsd_worker_batch_end(w);
+		return;
+	}
+	if (nread == 0 && !addr) {
+		dnsd_worker_batch_end(w); /* libuv: nothing more to read */
+		return;
+	}
 	if (nread < 0) {
-		if (dnsd_ratelimit(s, &s->udp.log_last, 10))
+		dnsd_worker_batch_end(w);
+		if (dnsd_ratelimit(w->loop, &u->log_last, 10))
 			dbl_log(DBL_LOG_WARNING, "udp receive: %s", uv_strerror((int)nread));
 		return;
 	}
-	if (s->stopping || !addr)
+	if (w->stopping || !addr)
 		return;
+	if (!(flags & UV_UDP_MMSG_CHUNK)) {
+		/* recvmmsg unavailable (very old kernel): libuv falls back to
+		 * one recvmsg per datagram and never sends MMSG_FREE, so every
+		 * datagram is a batch of one. */
+		w->st.batches++;
+	}
 	if (flags & UV_UDP_PARTIAL || nread == 0) {
-		/* Cannot happen with a 64 KiB buffer; an empty datagram is
+		/* Cannot happen with 64 KiB slots; an empty datagram is
 		 * malformed. Count it like any dropped request. */
-		s->st.queries++;
-		s->st.dropped++;
-		s->st.malformed++;
+		w->st.queries++;
+		w->st.dropped++;
+		w->st.malformed++;
 		return;
 	}
-	n = dnsd_server_answer(s, (const uint8_t *)buf->base, (size_t)nread, s->resp,
-	                       sizeof s->resp, false, addr);
-	if (n <= 0)
-		return;
-	out = uv_buf_init((char *)s->resp, (unsigned)n);
-	rc = uv_udp_try_send(h, &out, 1, addr);
-	if (rc == n) {
-		s->st.answered++;
-		return;
-	}
-	/* UV_EAGAIN: socket send buffer full under load. Queueing would need
-	 * a copy per reply and an unbounded queue; the client retries. */
-	s->st.dropped++;
-	s->st.send_failed++;
-	if (rc != UV_EAGAIN && dnsd_ratelimit(s, &s->udp.log_last, 10))
-		dbl_log(DBL_LOG_WARNING, "udp send: %s", uv_strerror(rc < 0 ? rc : UV_EIO));
+	/* One batch, one socket: flush first if the slots are full or the
+	 * replies pending belong to another socket (neither happens with
+	 * libuv's batching; kept as a guard). */
+	if (u->nout && (u->nout == DNSD_UDP_BATCH || u->out_fd != us->fd))
+		dnsd_udp_flush(w);
+	n = dnsd_worker_answer(w, (const uint8_t *)buf->base, (size_t)nread, u->resp[u->nout],
+	                       sizeof u->resp[0], false, addr);
+	if (n > 0)
+		queue_reply(u, us->fd, addr, n);
+	if (!(flags & UV_UDP_MMSG_CHUNK))
+		dnsd_worker_batch_end(w);
 }
 
-int dnsd_udp_listen(struct dnsd_udp *u, struct dnsd_server *s, struct sockaddr_storage *addr)
+static void send_failed(struct dnsd_worker *w, int err)
 {
-	struct dnsd_udp_sock *us;
-	unsigned flags = 0;
-	int len = sizeof *addr;
+	w->st.dropped++;
+	w->st.send_failed++;
+	/* EAGAIN/ENOBUFS: the socket send buffer is full under load. Queueing
+	 * would need a copy per reply and an unbounded queue; the client
+	 * retries. Anything else is worth a (rate-limited) line. */
+	if (err != EAGAIN && err != EWOULDBLOCK && err != ENOBUFS &&
+	    dnsd_ratelimit(w->loop, &w->udp.log_last, 10))
+		dbl_log(DBL_LOG_WARNING, "udp send: %s", strerror(err));
+}
+
+void dnsd_udp_flush(struct dnsd_worker *w)
+{
+	struct dnsd_udp *u = &w->udp;
+	unsigned n = u->nout, sent = 0;
 	int rc;
 
-	if (u->n == DNSD_LISTEN_MAX)
+	if (n == 0)
+		return;
+	u->nout = 0;
+	do
+		rc = sendmmsg(u->out_fd, u->msgs, n, MSG_DONTWAIT);
+	while (rc < 0 && errno == EINTR);
+	if (rc > 0)
+		sent = (unsigned)rc;
+	w->st.answered += sent;
+	/* Partial send: sendmmsg(2) stops at the first message the kernel
+	 * refused and does not report why; send the rest one by one so one
+	 * bad destination does not cost the others their answers. */
+	for (unsigned i = sent; i < n; i++) {
+		const struct msghdr *m = &u->msgs[i].msg_hdr;
+		ssize_t r;
+
+		do
+			r = sendto(u->out_fd, u->iov[i].iov_base, u->iov[i].iov_len, MSG_DONTWAIT,
+			           m->msg_name, m->msg_namelen);
+		while (r < 0 && errno == EINTR);
+		if (r >= 0)
+			w->st.answered++;
+		else
+			send_failed(w, errno);
+	}
+}
+
+int dnsd_udp_adopt(struct dnsd_worker *w, int fd)
+{
+	struct dnsd_udp *u = &w->udp;
+	struct dnsd_udp_sock *us;
+	int zero = 0, rc;
+
+	if (u->n == DNSD_LISTEN_MAX) {
+		close(fd);
 		return UV_ENOBUFS;
+	}
 	us = &u->s[u->n];
-	rc = uv_udp_init(s->loop, &us->h);
-	if (rc)
+	/* AF_UNSPEC: no socket of libuv's own; RECVMMSG: batched reads. */
+	rc = uv_udp_init_ex(w->loop, &us->h, AF_UNSPEC | UV_UDP_RECVMMSG);
+	if (rc) {
+		close(fd);
 		return rc;
+	}
 	u->n++; /* initialised: dnsd_udp_stop must close it */
 	us->h.data = us;
-	us->srv = s;
-	/* IPV6ONLY: "[::]" must not also take IPv4 traffic meant for another
-	 * --listen. No UV_UDP_REUSEADDR: on Linux it lets a second process
-	 * silently steal the port (reliability.md section 5). */
-	if (addr->ss_family == AF_INET6)
-		flags |= UV_UDP_IPV6ONLY;
-	rc = uv_udp_bind(&us->h, (const struct sockaddr *)addr, flags);
-	if (rc == 0)
-		rc = uv_udp_getsockname(&us->h, (struct sockaddr *)addr, &len);
-	if (rc == 0)
-		rc = uv_udp_recv_start(&us->h, on_alloc, on_recv);
-	return rc;
+	us->w = w;
+	us->fd = fd;
+	rc = uv_udp_open(&us->h, fd);
+	if (rc) {
+		close(fd);
+		return rc;
+	}
+	/* uv_udp_open() turns SO_REUSEADDR on (libuv's uv__set_reuse). On
+	 * Linux that would let another process bind the same address and
+	 * silently take over its traffic (reliability.md section 5): off. */
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &zero, sizeof zero) != 0)
+		return -errno;
+	return uv_udp_recv_start(&us->h, on_alloc, on_recv);
 }
 
 void dnsd_udp_stop(struct dnsd_udp *u)

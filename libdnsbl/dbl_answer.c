@@ -227,8 +227,10 @@ static int apex(struct dbl_ans *a)
 	}
 	if (a->w->over)
 		return DBL_RC_NOERROR;
+	/* Glue only in the non-lazy mode (--ns-in-auth, rbldnsd without -a):
+	 * rbldnsd -a, our default, sends none. */
 	if (ns)
-		return put_glue(a);
+		return a->o->ns_in_auth ? put_glue(a) : DBL_RC_NOERROR;
 	if (a->w->an == 0)
 		return negative_soa(a) == DBL_ECORRUPT ? DBL_ECORRUPT : DBL_RC_NOERROR;
 	/* The NS query/ANY already carries the NS set: no copy in AUTHORITY. */

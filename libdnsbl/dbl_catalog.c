@@ -227,9 +227,11 @@ int dbl_catalog_index(struct dbl_catalog *cat)
 	if (!cat->index)
 		return -ENOMEM;
 	cat->index_mask = size - 1;
+	memset(cat->lens, 0, sizeof cat->lens);
 	for (uint32_t i = 0; i < cat->nzones; i++) {
 		const struct dbl_wname *n = &cat->zones[i].name;
 		uint32_t h = name_hash(n->b, n->len) & cat->index_mask;
+		cat->lens[n->len >> 6] |= 1ull << (n->len & 63);
 		while (cat->index[h])
 			h = (h + 1) & cat->index_mask;
 		cat->index[h] = i + 1;
@@ -272,7 +274,10 @@ const struct dbl_zone *dbl_catalog_find(const struct dbl_catalog *cat, const uin
 	/* Longest suffix first: the most specific zone wins. At most 128
 	 * iterations (255-byte names). */
 	for (;;) {
-		const struct dbl_zone *z = catalog_get(cat, lname + off, len - off);
+		size_t sl = len - off; /* <= 255: wire names are checked on parse */
+		const struct dbl_zone *z = NULL;
+		if (sl < 256 && (cat->lens[sl >> 6] >> (sl & 63) & 1))
+			z = catalog_get(cat, lname + off, sl);
 		if (z) {
 			*zoff = off;
 			return z;

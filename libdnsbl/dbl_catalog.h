@@ -90,6 +90,10 @@ struct dbl_catalog {
 	struct dbl_zone *zones; /* owned */
 	uint32_t *index;        /* open-addressing hash of zone names, owned */
 	uint32_t index_mask;
+	/* Bit n set: some zone name is n bytes long (wire, root included). A
+	 * query name has up to 128 suffixes and usually one or two zone
+	 * name lengths match, so the others are skipped without hashing. */
+	uint64_t lens[4];
 };
 
 /* Build the name index over cat->zones (which the caller allocated with

@@ -10,7 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "dbl_db.h"
@@ -102,26 +104,140 @@ static int load_catalog(struct dbl_db *db, MDB_txn *txn)
 	return dbl_catalog_index(&db->cat);
 }
 
+/* LMDB maps the whole data size its meta page claims; in a file cut short
+ * (a truncated copy, a full disk) the pages past the end are still in the
+ * map and the first read of one is SIGBUS, which kills the process. So the
+ * file must hold every page up to the last one in use (the meta page's
+ * last_pgno) before anything else is read. (LMDB does not defend against
+ * corrupted pages inside a complete file; generations are written by
+ * dnsbl-load and published only complete, so truncation is the case that
+ * reaches us: a copy cut short, a restore, a full disk.) */
+static int check_size(MDB_env *env)
+{
+	MDB_envinfo info;
+	MDB_stat st;
+	struct stat fs;
+	int fd;
+
+	if (mdb_env_info(env, &info) || mdb_env_stat(env, &st) || mdb_env_get_fd(env, &fd) ||
+	    fstat(fd, &fs) != 0)
+		return DBL_ECORRUPT;
+	if ((uint64_t)fs.st_size / st.ms_psize < (uint64_t)info.me_last_pgno + 1)
+		return DBL_ECORRUPT;
+	return 0;
+}
+
+/* LMDB does not expose where it mapped the file (MDB_envinfo.me_mapaddr is
+ * only set for MDB_FIXEDMAP): find the shared mapping of inode ino in
+ * /proc/self/maps. Returns 0 and the range, or -1. */
+static int find_map(dev_t dev, ino_t ino, void **addr, size_t *len)
+{
+	FILE *f = fopen("/proc/self/maps", "re");
+	char line[512];
+	int rc = -1;
+
+	if (!f)
+		return -1;
+	while (rc && fgets(line, sizeof line, f)) {
+		unsigned long lo, hi, off, i;
+		unsigned maj, min;
+		char perm[8];
+		if (sscanf(line, "%lx-%lx %7s %lx %x:%x %lu", &lo, &hi, perm, &off, &maj, &min,
+		           &i) == 7 &&
+		    i == (unsigned long)ino && off == 0 && perm[3] == 's' &&
+		    makedev(maj, min) == dev) {
+			*addr = (void *)lo;
+			*len = hi - lo;
+			rc = 0;
+		}
+	}
+	fclose(f);
+	return rc;
+}
+
+/* Where LMDB mapped env's file (0), or -1. The search is by inode, so a
+ * second mapping of the same file elsewhere in the process could be
+ * found instead: harmless for the advice below, and dbl_bt_init compares
+ * addresses with LMDB's and turns itself off on any difference. */
+static int locate_map(MDB_env *env, void **addr, size_t *len)
+{
+	struct stat fs;
+	int fd;
+
+	if (mdb_env_get_fd(env, &fd) != 0 || fstat(fd, &fs) != 0)
+		return -1;
+	return find_map(fs.st_dev, fs.st_ino, addr, len);
+}
+
+/* DBL_DB_RESIDENT (dbl_db.h), right after mdb_env_open: LMDB has only
+ * pread the meta pages so far and not touched the map. The page cache the
+ * writer left is made of small folios, which can never be mapped with a
+ * PMD, so it is dropped first (only pages nobody maps); read back under
+ * MADV_HUGEPAGE it comes in as 2 MiB folios (the kernel aligns large file
+ * mappings to 2 MiB). MADV_POPULATE_READ: Linux 5.14. */
+static void make_resident(MDB_env *env, void *addr, size_t len)
+{
+	int fd;
+
+	if (mdb_env_get_fd(env, &fd) != 0)
+		return;
+	posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
+	madvise(addr, len, MADV_HUGEPAGE);
+#ifdef MADV_POPULATE_READ
+	madvise(addr, len, MADV_POPULATE_READ);
+#endif
+}
+
 int dbl_db_open_file(struct dbl_db **out, const char *path)
 {
+	return dbl_db_open_file_flags(out, path, 0);
+}
+
+int dbl_db_open_file_flags(struct dbl_db **out, const char *path, unsigned flags)
+{
+	void *map = NULL;
+	size_t maplen = 0;
 	struct dbl_db *db = calloc(1, sizeof *db);
 	MDB_txn *txn = NULL;
 	MDB_val v;
+	struct stat fs;
 	int rc;
 
 	if (!db)
 		return -ENOMEM;
 	snprintf(db->path, sizeof db->path, "%s", path);
+	/* An empty file would make LMDB try to initialise it (and fail with
+	 * EBADF on the read-only descriptor): say what it is instead. */
+	if (stat(path, &fs) == 0 && S_ISREG(fs.st_mode) && fs.st_size == 0) {
+		dbl_log(DBL_LOG_ERR, "%s: empty file", path);
+		rc = DBL_ECORRUPT;
+		goto fail;
+	}
 	rc = dbl_err_from_mdb(mdb_env_create(&db->env));
 	if (rc)
 		goto fail;
 	mdb_env_set_maxdbs(db->env, 8);
+	/* Map the file, not the writer's map size (64 GiB by default): a
+	 * published file never grows, and a 64 GiB mapping per generation
+	 * (two while a server switches) trips address-space limits (ulimit -v,
+	 * valgrind). LMDB raises the size to the last used page if needed. */
+	if (stat(path, &fs) == 0 && fs.st_size > 0)
+		mdb_env_set_mapsize(db->env, (size_t)fs.st_size);
 	/* RDONLY|NOLOCK: published generations are immutable (dbl_schema.h),
 	 * so readers need no lock file and no reader table. */
 	rc = dbl_err_from_mdb(
 	    mdb_env_open(db->env, path, MDB_RDONLY | MDB_NOLOCK | MDB_NOSUBDIR | MDB_NOTLS, 0));
 	if (rc)
 		goto fail;
+	rc = check_size(db->env);
+	if (rc) {
+		dbl_log(DBL_LOG_ERR, "%s: file is shorter than its data (truncated)", path);
+		goto fail;
+	}
+	if (locate_map(db->env, &map, &maplen) != 0)
+		map = NULL;
+	if (map && (flags & DBL_DB_RESIDENT))
+		make_resident(db->env, map, maplen);
 	rc = dbl_err_from_mdb(mdb_txn_begin(db->env, NULL, MDB_RDONLY, &txn));
 	if (rc)
 		goto fail;
@@ -135,6 +251,12 @@ int dbl_db_open_file(struct dbl_db **out, const char *path)
 			rc = DBL_ESCHEMA; /* not one of our databases */
 		goto fail;
 	}
+	/* Same order as LMDB's default, computed inline (dbl_btree.h): LMDB
+	 * calls it ~35 times per query when it searches itself. */
+	mdb_set_compare(txn, db->dbi_ip4, dbl_bt_cmp);
+	mdb_set_compare(txn, db->dbi_ip6, dbl_bt_cmp);
+	mdb_set_compare(txn, db->dbi_name, dbl_bt_cmp);
+	mdb_set_compare(txn, db->dbi_vset, dbl_bt_cmp);
 	rc = meta_get(txn, db->dbi_meta, "schema", &v);
 	if (rc == 0 && (v.mv_size != 4 || dbl_get_u32(v.mv_data) != DBL_SCHEMA_VERSION)) {
 		dbl_log(DBL_LOG_ERR,
@@ -153,6 +275,14 @@ int dbl_db_open_file(struct dbl_db **out, const char *path)
 	rc = load_catalog(db, txn);
 	if (rc)
 		goto fail;
+	{
+		const MDB_dbi dbi[DBL_BT_NTREES] = {db->dbi_ip4, db->dbi_ip6, db->dbi_name,
+		                                    db->dbi_vset};
+		dbl_bt_init(&db->bt, db->env, txn, dbi, map, maplen);
+		if (!db->bt.ok && map)
+			dbl_log(DBL_LOG_INFO, "%s: page format not verified, using LMDB's search",
+			        path);
+	}
 	/* Commit, not abort: LMDB keeps dbi handles opened in a committed
 	 * transaction (an abort would close them). */
 	rc = dbl_err_from_mdb(mdb_txn_commit(txn));
@@ -245,6 +375,16 @@ int dbl_rtxn_renew(struct dbl_rtxn *r)
 
 /* ---- lookups ---- */
 
+/* SET_RANGE at k->mv_data: the page walker when the generation's format
+ * was verified (dbl_btree.h), else LMDB's cursor. 0 or non-zero. */
+static inline int get_range(struct dbl_rtxn *r, enum dbl_bt_tree t, MDB_cursor *c, MDB_val *k,
+                            MDB_val *v)
+{
+	if (r->db->bt.ok)
+		return dbl_bt_range(&r->db->bt, t, k->mv_data, k->mv_size, false, k, v);
+	return mdb_cursor_get(c, k, v, MDB_SET_RANGE);
+}
+
 int dbl_lookup_ip4(struct dbl_rtxn *r, uint32_t scope, uint32_t addr, uint32_t *vsid)
 {
 	uint8_t kb[8];
@@ -252,7 +392,7 @@ int dbl_lookup_ip4(struct dbl_rtxn *r, uint32_t scope, uint32_t addr, uint32_t *
 
 	dbl_put_u32(kb, scope);
 	dbl_put_u32(kb + 4, addr);
-	if (mdb_cursor_get(r->c_ip4, &k, &v, MDB_SET_RANGE) != 0)
+	if (get_range(r, DBL_BT_IP4, r->c_ip4, &k, &v) != 0)
 		return DBL_ENOTFOUND;
 	if (k.mv_size != 8 || v.mv_size != 8 || dbl_get_u32(k.mv_data) != scope)
 		return DBL_ENOTFOUND;
@@ -269,7 +409,7 @@ int dbl_lookup_ip4_any(struct dbl_rtxn *r, uint32_t scope, uint32_t lo, uint32_t
 
 	dbl_put_u32(kb, scope);
 	dbl_put_u32(kb + 4, lo);
-	if (mdb_cursor_get(r->c_ip4, &k, &v, MDB_SET_RANGE) != 0)
+	if (get_range(r, DBL_BT_IP4, r->c_ip4, &k, &v) != 0)
 		return DBL_ENOTFOUND;
 	if (k.mv_size != 8 || v.mv_size != 8 || dbl_get_u32(k.mv_data) != scope)
 		return DBL_ENOTFOUND;
@@ -283,7 +423,7 @@ int dbl_lookup_ip6(struct dbl_rtxn *r, uint32_t scope, const uint8_t addr[16], u
 
 	dbl_put_u32(kb, scope);
 	memcpy(kb + 4, addr, 16);
-	if (mdb_cursor_get(r->c_ip6, &k, &v, MDB_SET_RANGE) != 0)
+	if (get_range(r, DBL_BT_IP6, r->c_ip6, &k, &v) != 0)
 		return DBL_ENOTFOUND;
 	if (k.mv_size != 20 || v.mv_size != 20 || dbl_get_u32(k.mv_data) != scope)
 		return DBL_ENOTFOUND;
@@ -301,7 +441,7 @@ int dbl_lookup_ip6_any(struct dbl_rtxn *r, uint32_t scope, const uint8_t lo[16],
 
 	dbl_put_u32(kb, scope);
 	memcpy(kb + 4, lo, 16);
-	if (mdb_cursor_get(r->c_ip6, &k, &v, MDB_SET_RANGE) != 0)
+	if (get_range(r, DBL_BT_IP6, r->c_ip6, &k, &v) != 0)
 		return DBL_ENOTFOUND;
 	if (k.mv_size != 20 || v.mv_size != 20 || dbl_get_u32(k.mv_data) != scope)
 		return DBL_ENOTFOUND;
@@ -318,7 +458,9 @@ int dbl_lookup_name(struct dbl_rtxn *r, uint32_t scope, const uint8_t *key, size
 		return DBL_ENOTFOUND;
 	dbl_put_u32(kb, scope);
 	memcpy(kb + 4, key, keylen);
-	if (mdb_get(r->txn, r->db->dbi_name, &k, &v) != 0 || v.mv_size != 8)
+	if ((r->db->bt.ok ? dbl_bt_get(&r->db->bt, DBL_BT_NAME, kb, k.mv_size, &v)
+	                  : mdb_get(r->txn, r->db->dbi_name, &k, &v)) != 0 ||
+	    v.mv_size != 8)
 		return DBL_ENOTFOUND;
 	rec->exact = dbl_get_u32(v.mv_data);
 	rec->wild = dbl_get_u32((const uint8_t *)v.mv_data + 4);
@@ -335,9 +477,14 @@ int dbl_lookup_name_below(struct dbl_rtxn *r, uint32_t scope, const uint8_t *key
 		return DBL_ENOTFOUND;
 	dbl_put_u32(kb, scope);
 	memcpy(kb + 4, key, keylen);
-	rc = mdb_cursor_get(r->c_name, &k, &v, MDB_SET_RANGE);
-	if (rc == 0 && k.mv_size == 4 + keylen && memcmp(k.mv_data, kb, 4 + keylen) == 0)
-		rc = mdb_cursor_get(r->c_name, &k, &v, MDB_NEXT); /* skip the name itself */
+	if (r->db->bt.ok) {
+		/* First key strictly greater: skips the name itself. */
+		rc = dbl_bt_range(&r->db->bt, DBL_BT_NAME, kb, k.mv_size, true, &k, &v);
+	} else {
+		rc = mdb_cursor_get(r->c_name, &k, &v, MDB_SET_RANGE);
+		if (rc == 0 && k.mv_size == 4 + keylen && memcmp(k.mv_data, kb, 4 + keylen) == 0)
+			rc = mdb_cursor_get(r->c_name, &k, &v, MDB_NEXT); /* skip the name */
+	}
 	if (rc != 0)
 		return DBL_ENOTFOUND;
 	if (k.mv_size > 4 + keylen && memcmp(k.mv_data, kb, 4 + keylen) == 0)
@@ -351,7 +498,8 @@ int dbl_vset_get(struct dbl_rtxn *r, uint32_t vsid, const uint8_t **blob, size_t
 	MDB_val k = {4, kb}, v;
 
 	dbl_put_u32(kb, vsid);
-	if (mdb_get(r->txn, r->db->dbi_vset, &k, &v) != 0)
+	if ((r->db->bt.ok ? dbl_bt_get(&r->db->bt, DBL_BT_VSET, kb, 4, &v)
+	                  : mdb_get(r->txn, r->db->dbi_vset, &k, &v)) != 0)
 		return DBL_ECORRUPT; /* every referenced vsid is stored */
 	*blob = v.mv_data;
 	*len = v.mv_size;

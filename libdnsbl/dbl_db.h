@@ -20,6 +20,7 @@
 
 #include <lmdb.h>
 
+#include "dbl_btree.h"
 #include "dbl_catalog.h"
 
 struct dbl_db {
@@ -29,6 +30,7 @@ struct dbl_db {
 	uint64_t created;
 	char path[4096]; /* resolved gen-N.mdb path */
 	struct dbl_catalog cat;
+	struct dbl_btree bt; /* direct page lookups, when bt.ok (dbl_btree.h) */
 };
 
 /* Open the generation DIR/current points to. *out is heap-allocated and
@@ -37,6 +39,17 @@ struct dbl_db {
 int dbl_db_open(struct dbl_db **out, const char *dir);
 /* Open one generation file directly (tests, tools). */
 int dbl_db_open_file(struct dbl_db **out, const char *path);
+
+/* dbl_db_open_file with options for a long-running reader (the server):
+ * DBL_DB_RESIDENT maps the file with transparent huge pages where the
+ * kernel allows it (file THP: Linux 6.x on filesystems with large folios,
+ * e.g. ext4) and reads it all in before returning. Lookups then cost about
+ * one TLB miss less per B-tree level touched, and the first queries do not
+ * wait for the disk. Costs: the file's page cache is dropped and read back
+ * once (unless another process maps it), and the whole file is resident
+ * from the start. Best effort: any step the kernel refuses is skipped. */
+#define DBL_DB_RESIDENT 0x1u
+int dbl_db_open_file_flags(struct dbl_db **out, const char *path, unsigned flags);
 void dbl_db_close(struct dbl_db *db);
 
 /* Resolve DIR/current to the generation file path (for change detection).

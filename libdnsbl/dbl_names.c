@@ -42,6 +42,7 @@ struct frame {
 	const struct nent *first; /* entries of this key */
 	size_t n;
 	uint8_t labels;
+	uint32_t wild; /* merged wild vsid of this key */
 };
 
 /* Does entry group g (one key) hold a wild (or plain) entry of dataset d?
@@ -180,13 +181,19 @@ int dbl_names_build(struct dbl_dsdata *const *ds, size_t nds, struct dbl_intern 
 		rc = merge_kind(in, &vb, ds, nds, &e[i], j - i, false, st, nst, &exact);
 		if (rc == 0)
 			rc = merge_kind(in, &vb, ds, nds, &e[i], j - i, true, st, nst, &wild);
-		if (rc == 0)
+		/* A record that answers nothing (only exclusions) is the same
+		 * as no record when the nearest wildcard above it (which folds
+		 * in every dataset's) answers nothing either: leave it out, so
+		 * it does not count as data below its ancestors (the empty
+		 * non-terminal rule needs listed data, contract 6.5). */
+		if (rc == 0 && !(exact <= DBL_VSID_EMPTY && wild <= DBL_VSID_EMPTY &&
+				 (nst == 0 || st[nst - 1].wild <= DBL_VSID_EMPTY)))
 			rc = out_push(out, &e[i], exact, wild);
 		for (size_t k = i; k < j; k++)
 			has_wild |= e[k].wild;
 		if (has_wild && nst < sizeof st / sizeof st[0])
 			st[nst++] = (struct frame){
-			    &e[i], j - i, (uint8_t)dbl_namekey_labels(e[i].key, e[i].keylen)};
+			    &e[i], j - i, (uint8_t)dbl_namekey_labels(e[i].key, e[i].keylen), wild};
 		i = j;
 	}
 	/* out->v[].key points into the datasets, not into e. */

@@ -1,7 +1,9 @@
 /* dbl_query.c - dbl_query(): request bytes in, response bytes out.
  *
  * Order of decisions (contract sections 3 and 6; rbldnsd where silent):
- *   1. drops (dbl_msg_parse): short, QR=1, QDCOUNT != 1, bad question name;
+ *   1. drops (dbl_msg_parse): short, QR=1, QDCOUNT != 1, bad question name
+ *      (a header-only message, QDCOUNT 0, with opcode != 0 is not dropped:
+ *      it gets NOTIMP with no question, RFC 8906 8.1.4);
  *   2. FORMERR: malformed OPT or a second OPT (dbl_wire.c parse_edns);
  *   3. BADVERS: EDNS version != 0 (contract 6.3), no data;
  *   4. NOTIMP: opcode != 0 (echoed, contract 6.4), or AA/TC set in the

@@ -3,9 +3,11 @@
  * Request side: dbl_msg_parse() checks an untrusted request the NSD way
  * (cheap header checks first, then the question byte by byte, never reading
  * past the end) and applies every drop rule of the contract (section 3):
- * shorter than a header, QR=1, QDCOUNT != 1, a label > 63 or an extended
- * label type, a compression pointer in the question, a name > 255 bytes, a
- * truncated question. It also finds and checks the EDNS(0) OPT record.
+ * shorter than a header, QR=1, QDCOUNT != 1 (except a header-only message
+ * with an opcode other than QUERY: NOTIMP, RFC 8906 8.1.4), a label > 63 or
+ * an extended label type, a compression pointer in the question, a name >
+ * 255 bytes, a truncated question. It also finds and checks the EDNS(0)
+ * OPT record.
  *
  * Response side: struct dbl_resp writes into the caller's buffer up to a
  * limit, with owner names as compression pointers into the question and a
@@ -65,6 +67,7 @@ enum dbl_edns { DBL_EDNS_NONE, DBL_EDNS_OK, DBL_EDNS_BAD };
 
 struct dbl_msg {
 	uint8_t flags1; /* first flags byte as received */
+	uint16_t qdcount; /* 1, or 0 for a header-only message with opcode != 0 */
 	uint16_t ancount, nscount, arcount;
 	uint16_t qtype, qclass;
 	size_t qnamelen;             /* wire length of the question name, root included */

@@ -59,6 +59,10 @@ seeds = {
     "qr-set": query("2.0.0.127.bl.test", flags=0x8100),
     "short": b"\x12\x34\x01",
     "pointer": struct.pack(">HHHHHH", 1, 0x100, 1, 0, 0, 0) + b"\xc0\x0c\x00\x01\x00\x01",
+    # RFC 8906 8.1.4: opcode 15, header only (NOTIMP, no question), and with an OPT
+    "notimp-header-only": struct.pack(">HHHHHH", 1, 0x7800, 0, 0, 0, 0),
+    "notimp-header-only-opt": struct.pack(">HHHHHH", 1, 0x7800, 0, 0, 0, 1)
+    + b"\0" + struct.pack(">HHBBHH", 41, 1232, 0, 0, 0x8000, 0),
 }
 for k, v in seeds.items():
     write("query", k, v)

@@ -1,0 +1,695 @@
+#!/usr/bin/python3
+"""compare.py - dnsbld vs rbldnsd vs the udp-echo floor on the same data (issue 4, targets 1-6).
+
+    bench/compare.py [--scale S] [--scale10] [--repeat N] [--seconds T] [--quick]
+                     [--build DIR] [--work DIR] [--results DIR]
+
+One run does, on loopback only:
+  1. generates scale-S feed files with gen_feed.py (kept in --work and reused)
+     and a 100k-query list from them with dnsbl-bench --write-queries
+     (30 % listed keys, 20 % domains, 5 % IPv6, 5 % TXT, seed 1);
+  2. loads them with dnsbl-load (wall time, database file size) and measures
+     rbldnsd's own load of the same files: the time from its start until it
+     answers a SOA query, and its VmRSS after that (repeated --repeat times);
+  3. starts udp-echo (the I/O floor), dnsbld --threads 1 and rbldnsd, each
+     pinned to CPU 1 (taskset), and drives them from CPU 0:
+       T1  CPU per answered query at 50,000 qps: dnsperf -Q 50000, server CPU
+           time (utime + stime) from /proc/PID/stat before and after;
+       T2  capacity: dnsbl-bench closed loop, the outstanding count stepped
+           up; the best answer rate with under 0.1 % loss;
+       T3  latency at 50,000 qps: dnsbl-bench --rate 50000 (p50/p99/p99.9),
+           and a latency-vs-load sweep for the plot;
+       T4  dnsbl-bench vs dnsperf answer rate, closed loop, 100 outstanding,
+           against the same server (dnsbld, and udp-echo for reference);
+       T5  load time and database size against rbldnsd (from step 2);
+       T6  with --scale10: the same data at scale 10, its load time against
+           scale S, and CPU per query at 50,000 qps against scale S.
+Key measurements are repeated --repeat times (default 3) with the server
+order rotated; the table reports the median and the range, and every ratio
+is taken within one repetition (same machine state) before the median.
+
+Writes RESULTS_DIR/results.md (tables, commands, machine), results.json (raw
+runs), latency.png (latency vs load) and the servers' logs. Installs dnsperf,
+rbldnsd and python3-matplotlib with apt-get when missing (as root). Every
+process started here is stopped on exit, also on Ctrl-C; every run is bounded
+by --seconds and a timeout.
+"""
+
+import argparse
+import datetime
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import statistics
+import struct
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+TICK = os.sysconf("SC_CLK_TCK")
+RATE_T1 = 50000  # the issue's fixed load for targets 1 and 3
+LOSS_MAX = 0.001  # target 2: "under 0.1 % loss"
+CAP_STEPS = [8, 16, 32, 64, 128, 256, 512]  # outstanding queries, target 2
+SWEEP = [10000, 25000, 50000, 75000, 100000, 125000, 150000, 200000]  # qps, plot
+
+PROCS = []  # every process we started: stopped in cleanup()
+COMMANDS = []  # the exact commands, for results.md
+
+
+def log(*a):
+    print(*a, file=sys.stderr, flush=True)
+
+
+# ---- processes ----
+
+def spawn(argv, logpath=None, cwd=None, env=None):
+    """Start a long-running process; remembered for cleanup()."""
+    out = open(logpath, "w") if logpath else subprocess.DEVNULL
+    p = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
+                         cwd=cwd, env=env, start_new_session=True)
+    PROCS.append(p)
+    return p
+
+
+def stop(p, timeout=5):
+    """SIGTERM, then SIGKILL: only the process (group) we started."""
+    if p.poll() is None:
+        try:
+            os.killpg(p.pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+        try:
+            p.wait(timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(p.pid, signal.SIGKILL)
+            p.wait(timeout)
+    if p in PROCS:
+        PROCS.remove(p)
+
+
+def cleanup(*_):
+    for p in list(PROCS):
+        try:
+            stop(p)
+        except Exception:  # keep stopping the others
+            pass
+
+
+def on_signal(signum, frame):
+    cleanup()
+    sys.exit(128 + signum)
+
+
+def run(argv, timeout, cwd=None, record=True):
+    if record:
+        COMMANDS.append(" ".join(argv))
+    return subprocess.run(argv, capture_output=True, text=True, timeout=timeout, cwd=cwd)
+
+
+def proc_cpu(pid):
+    """utime + stime of every thread of pid, in seconds."""
+    with open(f"/proc/{pid}/stat") as f:
+        x = f.read().rsplit(")", 1)[1].split()
+    return (int(x[11]) + int(x[12])) / TICK
+
+
+def vmrss_kb(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+
+def cpu_busy(interval=1.0):
+    """Share of all CPUs busy over interval (/proc/stat)."""
+    def snap():
+        with open("/proc/stat") as f:
+            v = [int(x) for x in f.readline().split()[1:]]
+        return sum(v), v[3] + v[4]
+    t0, i0 = snap()
+    time.sleep(interval)
+    t1, i1 = snap()
+    return 1.0 - (i1 - i0) / max(t1 - t0, 1)
+
+
+def wait_idle(limit, patience):
+    """Wait up to patience s for the machine to be at most limit busy;
+    returns the last busy share (recorded with each run)."""
+    deadline = time.monotonic() + patience
+    while True:
+        busy = cpu_busy()
+        if busy <= limit or time.monotonic() > deadline:
+            return busy
+        log("  (machine %.0f%% busy, waiting)" % (busy * 100))
+        time.sleep(2)
+
+
+# ---- DNS probe ----
+
+def soa_query(zone):
+    qid = int.from_bytes(os.urandom(2), "big")
+    name = b"".join(bytes([len(l)]) + l.encode() for l in zone.split(".")) + b"\0"
+    return qid, struct.pack("!HHHHHH", qid, 0x0100, 1, 0, 0, 0) + name + struct.pack("!HH", 6, 1)
+
+
+def answers(port, zone, timeout=0.2):
+    """True when the server on 127.0.0.1:port answers SOA zone NOERROR."""
+    qid, q = soa_query(zone)
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.settimeout(timeout)
+        try:
+            s.sendto(q, ("127.0.0.1", port))
+            r = s.recv(4096)
+        except OSError:
+            return False
+    return len(r) >= 12 and r[:2] == q[:2] and (r[3] & 0xF) == 0
+
+
+def wait_answer(p, port, zone, limit):
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < limit:
+        if p.poll() is not None:
+            raise SystemExit(f"server on port {port} exited with {p.returncode}")
+        if answers(port, zone):
+            return time.monotonic() - t0
+        time.sleep(0.02)
+    raise SystemExit(f"server on port {port} did not answer within {limit} s")
+
+
+def free_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as u, \
+            socket.socket(socket.AF_INET, socket.SOCK_STREAM) as t:
+        u.bind(("127.0.0.1", 0))
+        port = u.getsockname()[1]
+        t.bind(("127.0.0.1", port))  # dnsbld wants TCP on the same port
+        return port
+
+
+# ---- set-up ----
+
+def need_tools():
+    missing = [pkg for tool, pkg in (("dnsperf", "dnsperf"), ("rbldnsd", "rbldnsd"),
+                                     ("taskset", "util-linux"))
+               if not shutil.which(tool) and not os.path.exists("/usr/sbin/" + tool)]
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        missing.append("python3-matplotlib")
+    if missing:
+        if os.geteuid() != 0:
+            raise SystemExit("missing: %s (apt-get install -y %s)" % (missing, " ".join(missing)))
+        log("installing", " ".join(missing))
+        subprocess.run(["apt-get", "install", "-y", "--no-install-recommends"] + missing,
+                       check=True, timeout=900, env=dict(os.environ, DEBIAN_FRONTEND="noninteractive"))
+
+
+def build(bdir):
+    targets = ["dnsd/dnsbld", "loader/dnsbl-load", "bench/dnsbl-bench", "bench/udp-echo"]
+    if not os.path.exists(os.path.join(bdir, "build.ninja")):
+        run(["meson", "setup", bdir, ROOT], 600)
+    r = run(["ninja", "-C", bdir] + targets, 1200)
+    if r.returncode:
+        raise SystemExit("build failed:\n" + r.stdout + r.stderr)
+    return {t.split("/")[1]: os.path.join(bdir, t) for t in targets}
+
+
+def gen_data(work, scale):
+    feed = os.path.join(work, f"feed-{scale:g}")
+    stamp = os.path.join(feed, ".complete")
+    if not os.path.exists(stamp):
+        shutil.rmtree(feed, ignore_errors=True)
+        log(f"generating scale {scale:g} data in {feed}")
+        r = run([sys.executable, os.path.join(HERE, "gen_feed.py"), "--scale", f"{scale:g}",
+                 "--seed", "1", "--out", feed], 7200)
+        if r.returncode:
+            raise SystemExit("gen_feed.py failed:\n" + r.stderr)
+        open(stamp, "w").close()
+    with open(os.path.join(feed, "zones.conf")) as f:
+        specs = [w for line in f for w in line.split("#")[0].split()]
+    return feed, specs
+
+
+def make_queries(bins, feed, path):
+    if not os.path.exists(path):
+        r = run([bins["dnsbl-bench"], "--from-zones", "@" + os.path.join(feed, "zones.conf"),
+                 "--listed-share", "0.3", "--count", "100000", "--seed", "1",
+                 "--write-queries", path], 600)
+        if r.returncode:
+            raise SystemExit("dnsbl-bench --write-queries failed:\n" + r.stderr)
+    return path
+
+
+def load_dnsbld(bins, feed, specs, db, cpu):
+    shutil.rmtree(db, ignore_errors=True)
+    t0 = time.monotonic()
+    r = run(["taskset", "-c", cpu, bins["dnsbl-load"], "--db", db] + specs, 7200, cwd=feed)
+    wall = time.monotonic() - t0
+    if r.returncode:
+        raise SystemExit("dnsbl-load failed:\n" + r.stdout + r.stderr)
+    gen = os.path.realpath(os.path.join(db, "current"))
+    return wall, os.path.getsize(gen)
+
+
+def start_rbldnsd(feed, specs, port, cpu, logpath):
+    argv = ["taskset", "-c", cpu, shutil.which("rbldnsd") or "/usr/sbin/rbldnsd", "-n", "-a",
+            "-u", "nobody", "-b", f"127.0.0.1/{port}", "-w", feed] + specs
+    COMMANDS.append(" ".join(argv))
+    t0 = time.monotonic()
+    p = spawn(argv, logpath)
+    wait_answer(p, port, "zen.bench", 1800)
+    return p, time.monotonic() - t0
+
+
+def start_dnsbld(bins, db, port, cpu, logpath, threads=1, exe=None):
+    argv = ["taskset", "-c", cpu, exe or bins["dnsbld"], "--db", db, "--listen",
+            f"127.0.0.1:{port}"] + (["--threads", str(threads)] if threads else [])
+    COMMANDS.append(" ".join(argv))
+    p = spawn(argv, logpath)
+    wait_answer(p, port, "zen.bench", 600)
+    return p
+
+
+def start_echo(bins, port, cpu, logpath):
+    argv = ["taskset", "-c", cpu, bins["udp-echo"], "--listen", f"127.0.0.1:{port}",
+            "--lifetime", "86400"]
+    COMMANDS.append(" ".join(argv))
+    p = spawn(argv, logpath)
+    time.sleep(0.3)
+    if p.poll() is not None:
+        raise SystemExit("udp-echo did not start")
+    return p
+
+
+# ---- load drivers ----
+
+def dnsperf(port, queries, seconds, cpu, rate=None, outstanding=None):
+    argv = ["taskset", "-c", cpu, "dnsperf", "-s", "127.0.0.1", "-p", str(port), "-d", queries,
+            "-l", str(seconds)]
+    if rate:
+        argv += ["-Q", str(rate)]
+    if outstanding:
+        argv += ["-q", str(outstanding)]
+    r = run(argv, seconds + 60)
+
+    def num(pat):
+        m = re.search(pat, r.stdout)
+        return float(m.group(1)) if m else 0.0
+    return {"completed": int(num(r"Queries completed:\s+(\d+)")),
+            "lost": int(num(r"Queries lost:\s+(\d+)")),
+            "sent": int(num(r"Queries sent:\s+(\d+)")),
+            "qps": num(r"Queries per second:\s+([\d.]+)"),
+            "avg_latency_us": num(r"Average Latency \(s\):\s+([\d.]+)") * 1e6}
+
+
+def bench(bins, port, queries, seconds, cpu, rate=None, outstanding=None):
+    argv = ["taskset", "-c", cpu, bins["dnsbl-bench"], "--server", f"127.0.0.1:{port}",
+            "--queries", queries, "--duration", str(seconds), "--json"]
+    argv += ["--rate", str(rate)] if rate else ["--outstanding", str(outstanding)]
+    r = run(argv, seconds + 60)
+    if r.returncode:
+        raise SystemExit("dnsbl-bench failed:\n" + r.stderr)
+    return json.loads(r.stdout)
+
+
+# ---- statistics ----
+
+def med(xs):
+    xs = [x for x in xs if x is not None]
+    return statistics.median(xs) if xs else None
+
+
+def spread(xs, fmt="%.2f"):
+    xs = [x for x in xs if x is not None]
+    if not xs:
+        return "n/a"
+    return (fmt % statistics.median(xs)) + " (" + (fmt % min(xs)) + "-" + (fmt % max(xs)) + ")"
+
+
+# ---- measurements ----
+
+def t1_cpu(servers, queries, args, rep, res, key="t1"):
+    """CPU per answered query at RATE_T1 with dnsperf -Q."""
+    order = list(servers)[rep % len(servers):] + list(servers)[:rep % len(servers)]
+    for name in order:
+        p, port = servers[name]
+        busy = wait_idle(args.idle, args.patience)
+        c0 = proc_cpu(p.pid)
+        d = dnsperf(port, queries, args.seconds, args.client_cpu, rate=RATE_T1)
+        cpu = proc_cpu(p.pid) - c0
+        d.update(server=name, rep=rep, cpu_s=cpu, busy_before=busy,
+                 us_per_query=cpu * 1e6 / d["completed"] if d["completed"] else None)
+        res.setdefault(key, []).append(d)
+        log(f"  {key} rep {rep} {name}: {d['qps']:.0f} qps, {d['us_per_query'] or 0:.2f} us/query")
+
+
+def t3_latency(bins, servers, queries, args, rep, res):
+    order = list(servers)[rep % len(servers):] + list(servers)[:rep % len(servers)]
+    for name in order:
+        p, port = servers[name]
+        busy = wait_idle(args.idle, args.patience)
+        j = bench(bins, port, queries, args.seconds, args.client_cpu, rate=RATE_T1)
+        lat = j["latency_us"] or {}
+        res.setdefault("t3", []).append({"server": name, "rep": rep, "qps": j["qps"],
+                                         "lost": j["lost"], "sent": j["sent"],
+                                         "p50": lat.get("p50"), "p99": lat.get("p99"),
+                                         "p99_9": lat.get("p99_9"), "busy_before": busy})
+        log(f"  t3 rep {rep} {name}: p50 {lat.get('p50')} p99 {lat.get('p99')} us, lost {j['lost']}")
+
+
+def t2_capacity(bins, servers, queries, args, rep, res):
+    for name, (p, port) in servers.items():
+        best, steps = None, []
+        wait_idle(args.idle, args.patience)
+        for n in CAP_STEPS:
+            j = bench(bins, port, queries, args.cap_seconds, args.client_cpu, outstanding=n)
+            loss = j["lost"] / max(j["sent"], 1)
+            steps.append({"outstanding": n, "qps": j["qps"], "loss": loss})
+            if loss < LOSS_MAX and (best is None or j["qps"] > best["qps"]):
+                best = {"outstanding": n, "qps": j["qps"], "loss": loss}
+            if loss >= 0.05:
+                break  # well past capacity
+        res.setdefault("t2", []).append({"server": name, "rep": rep, "best": best,
+                                         "steps": steps})
+        log(f"  t2 rep {rep} {name}: {best}")
+
+
+def t4_tools(bins, servers, queries, args, rep, res):
+    for name in ("dnsbld", "echo"):
+        p, port = servers[name]
+        for tool in (("bench", "dnsperf") if rep % 2 == 0 else ("dnsperf", "bench")):
+            busy = wait_idle(args.idle, args.patience)
+            c0 = proc_cpu(p.pid)
+            if tool == "bench":
+                j = bench(bins, port, queries, args.seconds, args.client_cpu, outstanding=100)
+                qps, lost = j["qps"], j["lost"]
+            else:
+                d = dnsperf(port, queries, args.seconds, args.client_cpu, outstanding=100)
+                qps, lost = d["qps"], d["lost"]
+            srv = (proc_cpu(p.pid) - c0) / args.seconds
+            res.setdefault("t4", []).append({"server": name, "tool": tool, "rep": rep,
+                                             "qps": qps, "lost": lost, "server_busy": srv,
+                                             "busy_before": busy})
+            log(f"  t4 rep {rep} {name} {tool}: {qps:.0f} qps (server {srv:.0%} busy)")
+
+
+def sweep(bins, servers, queries, args, res):
+    for name, (p, port) in servers.items():
+        for rate in SWEEP:
+            wait_idle(args.idle, args.patience)
+            j = bench(bins, port, queries, args.sweep_seconds, args.client_cpu, rate=rate)
+            lat = j["latency_us"] or {}
+            loss = j["lost"] / max(j["sent"], 1)
+            res.setdefault("sweep", []).append({"server": name, "rate": rate, "qps": j["qps"],
+                                                "loss": loss, "p50": lat.get("p50"),
+                                                "p99": lat.get("p99")})
+            log(f"  sweep {name} {rate}: {j['qps']:.0f} qps, p99 {lat.get('p99')} us, "
+                f"loss {loss:.2%}")
+            if loss > 0.01:
+                break  # saturated: higher rates only measure the queue
+
+
+def plot(res, path):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    fig, ax = plt.subplots(figsize=(8, 5))
+    for name, style in (("echo", ":"), ("dnsbld", "-"), ("rbldnsd", "--"), ("baseline", "-.")):
+        pts = [x for x in res.get("sweep", []) if x["server"] == name and x["p99"]]
+        if not pts:
+            continue
+        ax.plot([x["qps"] / 1000 for x in pts], [x["p99"] / 1000 for x in pts], style,
+                marker="o", label=f"{name} p99")
+        ax.plot([x["qps"] / 1000 for x in pts], [x["p50"] / 1000 for x in pts], style,
+                marker=".", alpha=0.5, label=f"{name} p50")
+    ax.set_yscale("log")
+    ax.set_xlabel("answered queries per second (thousands), open loop")
+    ax.set_ylabel("latency (ms)")
+    ax.set_title("Latency vs load, one pinned server core (dnsbl-bench --rate)")
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+
+
+# ---- report ----
+
+def per_rep_ratio(rows, key, num, den):
+    """Median and range of num/den taken within each repetition."""
+    out = []
+    for rep in sorted({r["rep"] for r in rows}):
+        a = [r[key] for r in rows if r["rep"] == rep and r["server"] == num and r[key]]
+        b = [r[key] for r in rows if r["rep"] == rep and r["server"] == den and r[key]]
+        if a and b:
+            out.append(a[0] / b[0])
+    return out
+
+
+def verdict(ok):
+    return "**met**" if ok else "**not met**"
+
+
+def machine():
+    lscpu = subprocess.run(["lscpu"], capture_output=True, text=True).stdout
+    model = re.search(r"Model name:\s+(.*)", lscpu)
+    with open("/proc/meminfo") as f:
+        mem = int(f.readline().split()[1]) // 1024
+    commit = subprocess.run(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"],
+                            capture_output=True, text=True).stdout.strip()
+    dirty = subprocess.run(["git", "-C", ROOT, "status", "--porcelain", "--untracked-files=no"],
+                           capture_output=True, text=True).stdout.strip()
+    return {"nproc": os.cpu_count(), "model": model.group(1).strip() if model else "?",
+            "mem_mib": mem, "kernel": os.uname().release, "commit": commit,
+            "dirty": bool(dirty),
+            "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")}
+
+
+def report(res, args, path):
+    m = res["machine"]
+    L = []
+    w = L.append
+    w(f"# dnsbld vs rbldnsd vs udp-echo, scale {args.scale:g}\n")
+    w(f"- date: {m['date']}; commit {m['commit']}{' + uncommitted changes' if m['dirty'] else ''}")
+    w(f"- machine: {m['nproc']} CPUs, {m['model']}, {m['mem_mib']} MiB, kernel {m['kernel']}")
+    w(f"- servers pinned to CPU {args.server_cpu}, load tools to CPU {args.client_cpu}; "
+      f"{args.repeat} repetitions, {args.seconds} s per run; median (min-max)")
+    w("- busy share of the machine in the second before each run: "
+      + spread([x["busy_before"] for k in ("t1", "t3", "t4") for x in res.get(k, [])],
+               "%.2f") + "\n")
+    rows = []
+    t1 = res.get("t1", [])
+    r_echo = per_rep_ratio(t1, "us_per_query", "dnsbld", "echo")
+    r_rbl = per_rep_ratio(t1, "us_per_query", "rbldnsd", "echo")
+    r_vs = per_rep_ratio(t1, "us_per_query", "dnsbld", "rbldnsd")
+    for s in ("echo", "dnsbld", "rbldnsd"):
+        rows.append((f"T1 CPU/answered query at 50k qps, {s}",
+                     spread([x["us_per_query"] for x in t1 if x["server"] == s]) + " us",
+                     "", ""))
+    rows.append(("T1 dnsbld / echo", spread(r_echo, "%.3f"), "<= 1.15",
+                 verdict(med(r_echo) is not None and med(r_echo) <= 1.15)))
+    rows.append(("T1 rbldnsd / echo (reference: 1.55 in the issue)", spread(r_rbl, "%.3f"), "",
+                 ""))
+    rows.append(("T1 dnsbld / rbldnsd", spread(r_vs, "%.3f"), "", ""))
+    if any(x["server"] == "baseline" for x in t1):
+        rows.append(("T1 CPU/answered query at 50k qps, baseline (%s)" % args.baseline,
+                     spread([x["us_per_query"] for x in t1 if x["server"] == "baseline"]) +
+                     " us", "", ""))
+        rows.append(("T1 dnsbld / baseline", spread(per_rep_ratio(
+            t1, "us_per_query", "dnsbld", "baseline"), "%.3f"), "", ""))
+    rows.append(("T1 achieved qps (dnsperf -Q 50000): dnsbld / rbldnsd / echo",
+                 " / ".join(spread([x["qps"] for x in t1 if x["server"] == s], "%.0f")
+                            for s in ("dnsbld", "rbldnsd", "echo")), "", ""))
+    t2 = res.get("t2", [])
+    cap = {s: [x["best"]["qps"] if x["best"] else None for x in t2 if x["server"] == s]
+           for s in ("echo", "dnsbld", "rbldnsd")}
+    cap["baseline"] = [x["best"]["qps"] if x["best"] else None for x in t2
+                       if x["server"] == "baseline"]
+    for s in ("echo", "dnsbld", "rbldnsd", "baseline"):
+        if cap[s]:
+            rows.append((f"T2 capacity, {s} (qps, loss < 0.1 %)", spread(cap[s], "%.0f"),
+                         "", ""))
+    r2 = [a / b for a, b in zip(cap["dnsbld"], cap["rbldnsd"]) if a and b]
+    rows.append(("T2 dnsbld / rbldnsd capacity", spread(r2, "%.2f"), ">= 2",
+                 verdict(med(r2) is not None and med(r2) >= 2)))
+    t3 = res.get("t3", [])
+    p99 = {s: [x["p99"] for x in t3 if x["server"] == s]
+           for s in ("echo", "dnsbld", "rbldnsd", "baseline")}
+    for s in [s for s in p99 if p99[s]]:
+        rows.append((f"T3 p99 latency at 50k qps, {s}", spread(p99[s], "%.0f") + " us",
+                     "", ""))
+    r3 = per_rep_ratio(t3, "p99", "dnsbld", "rbldnsd")
+    rows.append(("T3 dnsbld p99 < 500 us", spread(p99["dnsbld"], "%.0f") + " us", "< 500",
+                 verdict(med(p99["dnsbld"]) is not None and med(p99["dnsbld"]) < 500)))
+    rows.append(("T3 dnsbld / rbldnsd p99", spread(r3, "%.2f"), "<= 0.5",
+                 verdict(med(r3) is not None and med(r3) <= 0.5)))
+    t4 = res.get("t4", [])
+    for s in ("dnsbld", "echo"):
+        b = [x["qps"] for x in t4 if x["server"] == s and x["tool"] == "bench"]
+        d = [x["qps"] for x in t4 if x["server"] == s and x["tool"] == "dnsperf"]
+        r4 = [x / y for x, y in zip(b, d) if y]
+        busy = spread([x["server_busy"] * 100 for x in t4 if x["server"] == s], "%.0f")
+        rows.append((f"T4 dnsbl-bench / dnsperf qps against {s} (bench {spread(b, '%.0f')}, "
+                     f"dnsperf {spread(d, '%.0f')}; server busy {busy} %)",
+                     spread(r4, "%.2f"), ">= 1.5" if s == "dnsbld" else "(reference)",
+                     verdict(med(r4) is not None and med(r4) >= 1.5) if s == "dnsbld" else ""))
+    ld = res["load"]
+    lt = [x["dnsbld_s"] / x["rbldnsd_s"] for x in ld]
+    rows.append(("T5 load time: dnsbl-load / rbldnsd (%s s / %s s)" % (
+        spread([x["dnsbld_s"] for x in ld]), spread([x["rbldnsd_s"] for x in ld])),
+        spread(lt, "%.2f"), "<= 2", verdict(med(lt) <= 2)))
+    size = ld[-1]["db_bytes"]
+    rss = [x["rbldnsd_rss_kb"] * 1024 for x in ld]
+    rr = [size / r for r in rss]
+    rows.append(("T5 database file / rbldnsd VmRSS (%.1f MB / %s MB)" % (
+        size / 1e6, spread([r / 1e6 for r in rss], "%.1f")), spread(rr, "%.2f"), "<= 1.5",
+        verdict(med(rr) <= 1.5)))
+    if "scale10" in res:
+        s10 = res["scale10"]
+        lr = s10["load_s"] / med([x["dnsbld_s"] for x in ld])
+        rows.append(("T6 load time scale 10 / scale %g (%.1f s)" % (args.scale, s10["load_s"]),
+                     "%.2f" % lr, "<= 11", verdict(lr <= 11)))
+        rc = per_rep_ratio(s10["t1"], "us_per_query", "dnsbld10", "dnsbld")
+        rows.append(("T6 CPU/query scale 10 / scale %g at 50k qps" % args.scale,
+                     spread(rc, "%.3f"), "<= 1.10", verdict(med(rc) is not None and
+                                                            med(rc) <= 1.10)))
+    else:
+        rows.append(("T6 scale 10", "not run (use --scale10)", "", ""))
+    w("| measurement | result | target | verdict |")
+    w("|---|---|---|---|")
+    for r in rows:
+        w("| " + " | ".join(r) + " |")
+    w("\nLatency vs load: `latency.png` (p50 and p99 per server, dnsbl-bench open loop).\n")
+    w("## Commands\n\n```sh")
+    seen = set()
+    for c in COMMANDS:
+        c = re.sub(r"127\.0\.0\.1([:/])\d+", r"127.0.0.1\1PORT", c)
+        if c not in seen:
+            seen.add(c)
+            w(c)
+    w("```")
+    with open(path, "w") as f:
+        f.write("\n".join(L) + "\n")
+
+
+# ---- main ----
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--scale", type=float, default=1.0)
+    ap.add_argument("--scale10", action="store_true", help="also run target 6 (scale 10)")
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--seconds", type=int, default=10, help="per T1/T3/T4 run")
+    ap.add_argument("--quick", action="store_true", help="1 repetition, short runs (smoke test)")
+    ap.add_argument("--build", default=os.path.join(ROOT, "build-perf"))
+    ap.add_argument("--work", default="/tmp/dnsbl-compare")
+    ap.add_argument("--results", default=None, help="default WORK/results")
+    ap.add_argument("--server-cpu", default="1")
+    ap.add_argument("--client-cpu", default="0")
+    ap.add_argument("--idle", type=float, default=0.15,
+                    help="wait for the machine to be at most this busy before a run")
+    ap.add_argument("--patience", type=float, default=10, help="seconds to wait for that")
+    ap.add_argument("--skip", default="", help="comma list of t1,t2,t3,t4,sweep to skip")
+    ap.add_argument("--baseline", help="another dnsbld binary (e.g. an older build) measured "
+                    "alongside in T1-T3 as 'baseline' (started without --threads)")
+    args = ap.parse_args()
+    if args.quick:
+        args.repeat, args.seconds = 1, 3
+    args.cap_seconds = max(2, args.seconds // 2)
+    args.sweep_seconds = max(2, args.seconds // 3)
+    skip = set(args.skip.split(","))
+    if os.cpu_count() < 2:
+        args.server_cpu = args.client_cpu = "0"
+        log("one CPU only: client and server share it; ratios still compare")
+    results = args.results or os.path.join(args.work, "results")
+    os.makedirs(results, exist_ok=True)
+    os.makedirs(args.work, exist_ok=True)
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    res = {"machine": machine(), "args": vars(args)}
+    try:
+        need_tools()
+        bins = build(args.build)
+        feed, specs = gen_data(args.work, args.scale)
+        queries = make_queries(bins, feed, os.path.join(args.work, f"queries-{args.scale:g}.txt"))
+        db = os.path.join(args.work, f"db-{args.scale:g}")
+
+        log("T5: load times")
+        res["load"] = []
+        rbl_port = free_port()
+        rbl = None
+        for rep in range(args.repeat):
+            wait_idle(args.idle, args.patience)
+            wall, size = load_dnsbld(bins, feed, specs, db, args.server_cpu)
+            if rbl:
+                stop(rbl)
+            wait_idle(args.idle, args.patience)
+            rbl, rt = start_rbldnsd(feed, specs, rbl_port, args.server_cpu,
+                                    os.path.join(results, "rbldnsd.log"))
+            res["load"].append({"rep": rep, "dnsbld_s": wall, "db_bytes": size,
+                                "rbldnsd_s": rt, "rbldnsd_rss_kb": vmrss_kb(rbl.pid)})
+            log(f"  load rep {rep}: dnsbl-load {wall:.2f} s ({size / 1e6:.1f} MB), "
+                f"rbldnsd {rt:.2f} s ({res['load'][-1]['rbldnsd_rss_kb'] / 1024:.0f} MiB RSS)")
+
+        ports = {"echo": free_port(), "dnsbld": free_port()}
+        echo = start_echo(bins, ports["echo"], args.server_cpu, os.path.join(results, "echo.log"))
+        dnsbld = start_dnsbld(bins, db, ports["dnsbld"], args.server_cpu,
+                              os.path.join(results, "dnsbld.log"))
+        res["dnsbld_rss_kb"] = vmrss_kb(dnsbld.pid)
+        servers = {"echo": (echo, ports["echo"]), "dnsbld": (dnsbld, ports["dnsbld"]),
+                   "rbldnsd": (rbl, rbl_port)}
+        if args.baseline:
+            ports["baseline"] = free_port()
+            base = start_dnsbld(bins, db, ports["baseline"], args.server_cpu,
+                                os.path.join(results, "baseline.log"), threads=0,
+                                exe=args.baseline)
+            servers["baseline"] = (base, ports["baseline"])
+        for rep in range(args.repeat):
+            log(f"repetition {rep + 1}/{args.repeat}")
+            if "t1" not in skip:
+                t1_cpu(servers, queries, args, rep, res)
+            if "t3" not in skip:
+                t3_latency(bins, servers, queries, args, rep, res)
+            if "t4" not in skip:
+                t4_tools(bins, servers, queries, args, rep, res)
+            if "t2" not in skip:
+                t2_capacity(bins, servers, queries, args, rep, res)
+        if "sweep" not in skip:
+            log("latency vs load sweep")
+            sweep(bins, servers, queries, args, res)
+            plot(res, os.path.join(results, "latency.png"))
+        stop(rbl)
+
+        if args.scale10:
+            log("T6: scale 10")
+            feed10, specs10 = gen_data(args.work, 10)
+            db10 = os.path.join(args.work, "db-10")
+            wait_idle(args.idle, args.patience)
+            wall10, size10 = load_dnsbld(bins, feed10, specs10, db10, args.server_cpu)
+            p10 = free_port()
+            d10 = start_dnsbld(bins, db10, p10, args.server_cpu,
+                               os.path.join(results, "dnsbld10.log"))
+            q10 = make_queries(bins, feed10, os.path.join(args.work, "queries-10.txt"))
+            res["scale10"] = {"load_s": wall10, "db_bytes": size10, "t1": []}
+            log(f"  scale 10 load {wall10:.1f} s, {size10 / 1e6:.0f} MB")
+            # Same run, same query mix drawn from each scale's own data.
+            for rep in range(args.repeat):
+                for name, (p, port, q) in (("dnsbld", (dnsbld, ports["dnsbld"], queries)),
+                                           ("dnsbld10", (d10, p10, q10))):
+                    t1_cpu({name: (p, port)}, q, args, rep, res["scale10"], key="t1")
+            stop(d10)
+    finally:
+        cleanup()
+        with open(os.path.join(results, "results.json"), "w") as f:
+            json.dump(res, f, indent=1)
+    report(res, args, os.path.join(results, "results.md"))
+    log("wrote", os.path.join(results, "results.md"))
+    print(open(os.path.join(results, "results.md")).read())
+
+
+if __name__ == "__main__":
+    main()

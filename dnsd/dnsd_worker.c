@@ -1,0 +1,338 @@
+/* dnsd_worker.c - server threads: loop set-up, answering, batches, wake-up
+ * and stop (see dnsd_worker.h). */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dbl_err.h"
+#include "dbl_log.h"
+#include "dnsd_server.h"
+#include "dnsd_worker.h"
+
+/* ---- debug log of one query (--debug only) ---- */
+
+static const char *rcode_name(unsigned rc)
+{
+	static const char *names[] = {"NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN",
+	                              "NOTIMP",  "REFUSED", "YXDOMAIN", "YXRRSET",
+	                              "NXRRSET", "NOTAUTH", "NOTZONE"};
+	if (rc < sizeof names / sizeof names[0])
+		return names[rc];
+	return rc == 16 ? "BADVERS" : "RCODE?";
+}
+
+/* Mnemonic of common qtypes/qclasses for debug lines, else TYPEnn/CLASSnn
+ * (RFC 3597) in buf. */
+static const char *type_name(unsigned t, char *buf, size_t cap)
+{
+	switch (t) {
+	case 1:
+		return "A";
+	case 2:
+		return "NS";
+	case 6:
+		return "SOA";
+	case 15:
+		return "MX";
+	case 16:
+		return "TXT";
+	case 28:
+		return "AAAA";
+	case 252:
+		return "AXFR";
+	case 255:
+		return "ANY";
+	}
+	snprintf(buf, cap, "TYPE%u", t);
+	return buf;
+}
+
+static const char *class_name(unsigned c, char *buf, size_t cap)
+{
+	if (c == 1)
+		return "IN";
+	if (c == 3)
+		return "CH";
+	snprintf(buf, cap, "CLASS%u", c);
+	return buf;
+}
+
+/* Presentation form of the question name of req, for debug logs only.
+ * Never reads past len; stops at anything that is not a plain label. */
+static void qname_str(const uint8_t *req, size_t len, char *out, size_t cap)
+{
+	size_t p = 12, o = 0, total = 0;
+
+	out[0] = 0;
+	if (len <= 12) {
+		snprintf(out, cap, "(short)");
+		return;
+	}
+	while (p < len && req[p] != 0) {
+		unsigned l = req[p];
+		if (l > 63 || p + 1 + l > len || (total += l + 1) > 255) {
+			snprintf(out + o, cap - o, "(bad)");
+			return;
+		}
+		for (unsigned i = 0; i < l; i++) {
+			uint8_t ch = req[p + 1 + i];
+			int n;
+			if (ch > 0x20 && ch < 0x7f && ch != '.' && ch != '\\')
+				n = snprintf(out + o, cap - o, "%c", ch);
+			else if (ch == '.' || ch == '\\')
+				n = snprintf(out + o, cap - o, "\\%c", ch);
+			else
+				n = snprintf(out + o, cap - o, "\\%03u", ch);
+			if (n < 0 || (size_t)n >= cap - o)
+				return;
+			o += (size_t)n;
+		}
+		if (o + 1 < cap)
+			out[o++] = '.', out[o] = 0;
+		p += 1 + l;
+	}
+	if (o == 0)
+		snprintf(out, cap, ".");
+}
+
+static void log_query(const struct sockaddr *peer, bool tcp, const uint8_t *req, size_t len, int n,
+                      const struct dbl_query_info *info)
+{
+	char a[80], q[1100], tb[16], cb[16];
+
+	dnsd_addr_str(peer, a, sizeof a);
+	qname_str(req, len, q, sizeof q);
+	if (n > 0)
+		dbl_log(DBL_LOG_DEBUG, "%s %s %s %s %s -> %s%s%s, %d bytes", tcp ? "tcp" : "udp", a,
+		        q, class_name(info->qclass, cb, sizeof cb),
+		        type_name(info->qtype, tb, sizeof tb), rcode_name(info->rcode),
+		        info->listed ? " listed" : "", info->truncated ? " TC" : "", n);
+	else
+		dbl_log(DBL_LOG_DEBUG, "%s %s %s (%zu bytes) -> no reply: %s", tcp ? "tcp" : "udp",
+		        a, q, len, dbl_strerror(n));
+}
+
+/* ---- answering ---- */
+
+int dnsd_worker_answer(struct dnsd_worker *w, const uint8_t *req, size_t len, uint8_t *resp,
+                       size_t cap, bool tcp, const struct sockaddr *peer)
+{
+	struct dbl_query_env env;
+	struct dbl_query_info info;
+	int n;
+
+	if (!w->batch_open) {
+		/* First query of the batch: one clock read and one snapshot
+		 * (picking up a new generation) serve the whole batch. */
+		w->batch_open = true;
+		w->now = time(NULL);
+		w->rtxn = dnsd_reader_begin(&w->reader);
+	}
+	env.now = w->now;
+	env.tcp = tcp;
+	env.client_family = 0;
+	if (peer->sa_family == AF_INET) {
+		env.client_family = 4;
+		memcpy(env.client_addr, &((const struct sockaddr_in *)peer)->sin_addr, 4);
+	} else if (peer->sa_family == AF_INET6) {
+		const uint8_t *a6 = ((const struct sockaddr_in6 *)peer)->sin6_addr.s6_addr;
+		static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+		if (memcmp(a6, mapped, 12) == 0) {
+			env.client_family = 4; /* ::ffff:a.b.c.d: ACLs see IPv4 */
+			memcpy(env.client_addr, a6 + 12, 4);
+		} else {
+			env.client_family = 6;
+			memcpy(env.client_addr, a6, 16);
+		}
+	}
+	w->st.queries++;
+	n = dbl_query(w->rtxn, &w->srv->qopts, &env, req, len, resp, cap, &info);
+	if (n <= 0) {
+		w->st.dropped++;
+		if (n == DBL_EDROP || n == 0)
+			w->st.malformed++;
+		else
+			w->st.errors++;
+		if (n != DBL_EDROP && n != 0 && dnsd_ratelimit(w->loop, &w->err_log_last, 10))
+			dbl_log(DBL_LOG_ERR, "query failed: %s", dbl_strerror(n));
+	} else if (info.truncated) {
+		w->st.truncated++;
+	}
+	if (dbl_log_enabled(DBL_LOG_DEBUG))
+		log_query(peer, tcp, req, len, n, &info);
+	return n > 0 ? n : (n == 0 ? DBL_EDROP : n);
+}
+
+void dnsd_worker_batch_end(struct dnsd_worker *w)
+{
+	dnsd_udp_flush(w);
+	if (w->batch_open) {
+		dnsd_reader_end(&w->reader);
+		w->batch_open = false;
+		w->rtxn = NULL;
+	}
+}
+
+bool dnsd_ratelimit(uv_loop_t *loop, uint64_t *last, unsigned seconds)
+{
+	uint64_t now = uv_now(loop);
+
+	if (*last && now - *last < (uint64_t)seconds * 1000)
+		return false;
+	*last = now ? now : 1;
+	return true;
+}
+
+/* ---- loop, thread, wake-up, stop ---- */
+
+static void close_handles(struct dnsd_worker *w)
+{
+	if (w->stopping)
+		return;
+	w->stopping = true;
+	dnsd_worker_batch_end(w);
+	dnsd_udp_stop(&w->udp);
+	if (w->handles_init) {
+		uv_close((uv_handle_t *)&w->check, NULL);
+		uv_close((uv_handle_t *)&w->wake, NULL);
+	}
+}
+
+/* Runs once per loop iteration after the poll phase: whatever batch is
+ * still open (TCP queries, or a UDP batch libuv did not close) ends here,
+ * so no reply waits past the iteration and the next query starts a new
+ * batch (which looks for a new generation first). */
+static void on_check(uv_check_t *c)
+{
+	struct dnsd_worker *w = c->data;
+
+	if (w->batch_open || w->udp.nout)
+		dnsd_worker_batch_end(w);
+}
+
+static void on_wake(uv_async_t *a)
+{
+	struct dnsd_worker *w = a->data;
+
+	if (atomic_load(&w->stop_req)) {
+		close_handles(w);
+		return;
+	}
+	/* A generation was published: move to it now, even if no query comes,
+	 * so the old one can be closed. */
+	if (!w->batch_open) {
+		dnsd_reader_begin(&w->reader);
+		dnsd_reader_end(&w->reader);
+	}
+}
+
+int dnsd_worker_create(struct dnsd_worker **out, struct dnsd_server *s, unsigned id)
+{
+	struct dnsd_worker *w = calloc(1, sizeof *w);
+	int rc;
+
+	*out = w;
+	if (!w)
+		return UV_ENOMEM;
+	w->id = id;
+	w->srv = s;
+	atomic_init(&w->stop_req, false);
+	dnsd_reader_init(&w->reader, &s->data);
+	if (id == 0) {
+		w->loop = s->loop;
+	} else {
+		rc = uv_loop_init(&w->own_loop);
+		if (rc)
+			return rc;
+		w->own_loop_init = true;
+		w->loop = &w->own_loop;
+	}
+	rc = uv_async_init(w->loop, &w->wake, on_wake);
+	if (rc)
+		return rc;
+	uv_check_init(w->loop, &w->check); /* cannot fail: it only fills the struct */
+	w->handles_init = true;
+	w->wake.data = w;
+	w->check.data = w;
+	return uv_check_start(&w->check, on_check);
+}
+
+static void *thread_main(void *arg)
+{
+	struct dnsd_worker *w = arg;
+
+	uv_run(w->loop, UV_RUN_DEFAULT);
+	/* Every handle is closed (close_handles) and their callbacks ran. */
+	dnsd_reader_release(&w->reader);
+	return NULL;
+}
+
+int dnsd_worker_start_thread(struct dnsd_worker *w)
+{
+	sigset_t all, old;
+	int rc;
+
+	/* Signals go to the main loop (libuv's signal pipe); blocking them
+	 * here keeps them from interrupting this thread's system calls. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	rc = pthread_create(&w->thread, NULL, thread_main, w);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc)
+		return -rc;
+	w->thread_started = true;
+	return 0;
+}
+
+void dnsd_worker_wake(struct dnsd_worker *w)
+{
+	if (w->handles_init)
+		uv_async_send(&w->wake);
+}
+
+void dnsd_worker_stop(struct dnsd_worker *w)
+{
+	if (w->id == 0 || !w->thread_started) {
+		close_handles(w); /* on this (the main) thread */
+		return;
+	}
+	atomic_store(&w->stop_req, true);
+	uv_async_send(&w->wake);
+}
+
+static void close_any(uv_handle_t *h, void *arg)
+{
+	if (!uv_is_closing(h))
+		uv_close(h, NULL);
+}
+
+void dnsd_worker_join(struct dnsd_worker *w)
+{
+	int rc;
+
+	if (w->thread_started) {
+		pthread_join(w->thread, NULL);
+		w->thread_started = false;
+	}
+	if (w->own_loop_init) {
+		/* A thread that ran has closed its handles; a worker whose thread
+		 * never started (failed start) has them closed here. */
+		uv_walk(w->loop, close_any, NULL);
+		uv_run(w->loop, UV_RUN_DEFAULT);
+		rc = uv_loop_close(w->loop);
+		if (rc)
+			dbl_log(DBL_LOG_WARNING, "thread %u: event loop not empty at exit: %s",
+			        w->id, uv_strerror(rc));
+		w->own_loop_init = false;
+	}
+	dnsd_reader_release(&w->reader);
+}
+
+void dnsd_worker_destroy(struct dnsd_worker *w)
+{
+	free(w);
+}
