@@ -263,6 +263,9 @@ def cat_edns_badvers(c, R, O, comp):
     # the BADVERS reply echoes the query's header (opcode, RD) like any reply
     R.rcode, R.answer, R.authority, R.additional, R.opt, R.aa = BADVERS, [], [], [], O.opt, O.aa
     R.opcode, R.rd = c.opcode, bool(c.qflags & wire.RD)
+    # rbldnsd copies AD/CD into its version.bind reply; dnsbld clears them
+    # in every reply (README)
+    R.ad, R.cd = O.ad, O.cd
     return True
 
 
