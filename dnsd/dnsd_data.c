@@ -30,6 +30,16 @@ static void no_data(struct dnsd_data *d, int err)
 		        d->dir, dbl_strerror(err));
 }
 
+/* Errors that go away by themselves (descriptors or memory exhausted for a
+ * moment): the generation is tried again at the next check. Anything else
+ * (corrupt file, other schema) is remembered and not retried until
+ * DIR/current changes or SIGHUP, so it is logged once, not every second. */
+static bool transient(int rc)
+{
+	return rc == -EMFILE || rc == -ENFILE || rc == -ENOMEM || rc == -EAGAIN || rc == -EINTR ||
+	       rc == -ENOSPC;
+}
+
 static void gen_free(struct dnsd_gen *g)
 {
 	dbl_db_close(g->db);
@@ -66,9 +76,16 @@ static int switch_to(struct dnsd_data *d, const char *path, const struct stat *s
 	}
 	old = atomic_load(&d->live);
 	if (rc) {
-		d->bad_dev = st->st_dev;
-		d->bad_ino = st->st_ino;
-		snprintf(d->bad_path, sizeof d->bad_path, "%s", path);
+		if (transient(rc)) {
+			/* retried at every check; logged once per error */
+			if (rc == d->last_err)
+				return rc;
+			d->last_err = rc;
+		} else {
+			d->bad_dev = st->st_dev;
+			d->bad_ino = st->st_ino;
+			snprintf(d->bad_path, sizeof d->bad_path, "%s", path);
+		}
 		if (old)
 			dbl_log(DBL_LOG_ERR, "cannot open %s: %s; keeping generation %llu (%s)",
 			        path, dbl_strerror(rc), (unsigned long long)old->db->generation,

@@ -342,10 +342,6 @@ def tcp_ok(srv):
         return False
 
 
-@pytest.mark.xfail(strict=False, reason=(
-    "dnsd_data.c remembers a generation that failed to open for any reason "
-    "(here EMFILE, a transient error) as bad and does not retry it until "
-    "DIR/current changes or SIGHUP: stale data until the next publication"))
 def test_generation_published_during_fd_exhaustion(tmp_path, dnsbld):
     db, zones = tmp_path / "db", tmp_path / "zones"
     loader(db, write_zones(zones))
