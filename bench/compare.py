@@ -269,6 +269,8 @@ def start_rbldnsd(feed, specs, port, cpu, logpath):
 def start_dnsbld(bins, db, port, cpu, logpath, threads=1, exe=None):
     argv = ["taskset", "-c", cpu, exe or bins["dnsbld"], "--db", db, "--listen",
             f"127.0.0.1:{port}"] + (["--threads", str(threads)] if threads else [])
+    if os.geteuid() == 0:
+        argv += ["--user", "root"]  # dnsbld refuses root without --user
     COMMANDS.append(" ".join(argv))
     p = spawn(argv, logpath)
     wait_answer(p, port, "zen.bench", 600)

@@ -117,7 +117,9 @@ else
 	done >"$W/queries.txt"
 fi
 
-"$DNSBLD" --db "$W/db" --listen 127.0.0.1:0 ${THREADS:+--threads "$THREADS"} >"$W/dnsbld.log" 2>&1 &
+# dnsbld refuses root without --user; "--user root" keeps root for the soak
+AS_ROOT=""; [ "$(id -u)" -ne 0 ] || AS_ROOT="--user root"
+"$DNSBLD" --db "$W/db" --listen 127.0.0.1:0 $AS_ROOT ${THREADS:+--threads "$THREADS"} >"$W/dnsbld.log" 2>&1 &
 SERVER=$!
 PORT=""
 for i in $(seq 1 200); do

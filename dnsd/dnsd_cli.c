@@ -17,12 +17,15 @@
 void dnsd_cli_usage(FILE *f)
 {
 	fputs("Usage: " PROG " --db DIR [--listen ADDR:PORT]... [OPTION]...\n"
+	      "       " PROG " --config FILE [OPTION]...\n"
 	      "\n"
 	      "Serve DNS blocklists (DNSBL zones) read-only from an LMDB database built\n"
 	      "by dnsbl-load: a drop-in replacement for the query side of rbldnsd.\n"
 	      "\n"
 	      "dnsbld answers over UDP and TCP (RFC 7766) on every --listen address and\n"
-	      "runs in the foreground, logging to stderr. It serves the generation that\n"
+	      "runs in the foreground, logging to stderr or syslog; under systemd\n"
+	      "(Type=notify) it reports READY=1, STATUS= and WATCHDOG=1. It serves the\n"
+	      "generation that\n"
 	      "DIR/current points to and checks that symlink every second: when\n"
 	      "dnsbl-load publishes a new generation it is opened and swapped in between\n"
 	      "two packets, without a restart and without losing queries. A generation\n"
@@ -56,6 +59,20 @@ void dnsd_cli_usage(FILE *f)
 	      "                         loop with its own socket per --listen address\n"
 	      "                         (SO_REUSEPORT: the kernel spreads clients over\n"
 	      "                         them); TCP is served by the first thread\n"
+	      "  -c, --config FILE      read options from FILE: one 'key value' per line,\n"
+	      "                         key = long option name (dnsbl.conf(5)); options\n"
+	      "                         on the command line replace the file's\n"
+	      "      --check            validate the configuration and the command line,\n"
+	      "                         open the database, print the result, exit 0 or 1\n"
+	      "      --user NAME        after binding, drop to user NAME and its groups\n"
+	      "                         (required when started as root; '--user root'\n"
+	      "                         keeps root, for containers and tests, with a\n"
+	      "                         warning)\n"
+	      "      --pidfile FILE     write the process id to FILE, locked while\n"
+	      "                         running (a second dnsbld refuses to start);\n"
+	      "                         removed on exit\n"
+	      "      --log TARGET       'stderr' (default) or 'syslog' (facility daemon)\n"
+	      "      --syslog           same as --log syslog\n"
 	      "  -v, --verbose          also log informational messages (refused TCP\n"
 	      "                         connections, generation checks)\n"
 	      "      --debug            log one line per query (client, name, type, rcode)\n"
@@ -64,6 +81,7 @@ void dnsd_cli_usage(FILE *f)
 	      "\n"
 	      "Signals:\n"
 	      "  SIGHUP                 check DIR/current for a new generation now\n"
+	      "                         (systemd: RELOADING=1, then READY=1)\n"
 	      "  SIGTERM, SIGINT        stop: close sockets and the database, log counters\n"
 	      "                         (queries, answered, dropped) and exit 0\n"
 	      "\n"
@@ -74,8 +92,9 @@ void dnsd_cli_usage(FILE *f)
 	      "\n"
 	      "Exit status:\n"
 	      "  0  stopped by SIGTERM/SIGINT, or --help/--version\n"
-	      "  1  could not start (address in use, permission denied, out of memory)\n"
-	      "  2  invalid command line\n"
+	      "  1  could not start (address in use, permission denied, out of memory,\n"
+	      "     pidfile held by another dnsbld, root without --user); --check failed\n"
+	      "  2  invalid command line or configuration file\n"
 	      "\n"
 	      "Examples:\n"
 	      "  dnsbl-load --db /var/lib/dnsbl bl.example:ip4set:/srv/zones/bl\n"
@@ -83,8 +102,9 @@ void dnsd_cli_usage(FILE *f)
 	      "  " PROG " --db /var/lib/dnsbl --listen 127.0.0.1:5300 --ttl 1h --debug\n"
 	      "  dig -p 5300 @127.0.0.1 2.0.0.127.bl.example TXT\n"
 	      "\n"
-	      "Malformed packets are dropped without a reply. dnsbld never writes to DIR;\n"
-	      "run it as an unprivileged user (for port 53 grant CAP_NET_BIND_SERVICE).\n",
+	      "Malformed packets are dropped without a reply. dnsbld never writes to DIR.\n"
+	      "Started as root it binds its sockets, then drops to --user; otherwise run\n"
+	      "it as an unprivileged user with CAP_NET_BIND_SERVICE for port 53.\n",
 	      f);
 }
 
@@ -219,13 +239,6 @@ static int parse_uint(const char *s, uint32_t lo, uint32_t hi, uint32_t *out)
 	return 0;
 }
 
-static int bad(const char *opt, const char *arg, const char *why)
-{
-	fprintf(stderr, PROG ": invalid argument '%s' for %s: %s\n", arg, opt, why);
-	fprintf(stderr, "Try '" PROG " --help' for more information.\n");
-	return DNSD_CLI_USAGE;
-}
-
 uint32_t dnsd_default_threads(void)
 {
 	cpu_set_t set;
@@ -240,26 +253,62 @@ uint32_t dnsd_default_threads(void)
 	return n > (long)DNSD_THREADS_MAX ? DNSD_THREADS_MAX : (uint32_t)n;
 }
 
-enum { OPT_HIDE_VERSION = 256, OPT_EDNS, OPT_TCP_IDLE, OPT_TCP_MAX, OPT_DEBUG };
+enum {
+	OPT_HIDE_VERSION = 256,
+	OPT_EDNS,
+	OPT_TCP_IDLE,
+	OPT_TCP_MAX,
+	OPT_DEBUG,
+	OPT_CONFIG,
+	OPT_CHECK,
+	OPT_USER,
+	OPT_PIDFILE,
+	OPT_LOG,
+	OPT_SYSLOG
+};
+
+/* Every long option is also a config file key (dnsbl.conf(5)). */
+static const struct option longopts[] = {
+    {"db", required_argument, NULL, 'd'},
+    {"listen", required_argument, NULL, 'l'},
+    {"ttl", required_argument, NULL, 't'},
+    {"ns-in-auth", no_argument, NULL, 'a'},
+    {"hide-version", no_argument, NULL, OPT_HIDE_VERSION},
+    {"edns-payload", required_argument, NULL, OPT_EDNS},
+    {"tcp-idle", required_argument, NULL, OPT_TCP_IDLE},
+    {"tcp-max", required_argument, NULL, OPT_TCP_MAX},
+    {"threads", required_argument, NULL, 'T'},
+    {"user", required_argument, NULL, OPT_USER},
+    {"pidfile", required_argument, NULL, OPT_PIDFILE},
+    {"log", required_argument, NULL, OPT_LOG},
+    {"syslog", no_argument, NULL, OPT_SYSLOG},
+    {"verbose", no_argument, NULL, 'v'},
+    {"debug", no_argument, NULL, OPT_DEBUG},
+    {"config", required_argument, NULL, 'c'},
+    {"check", no_argument, NULL, OPT_CHECK},
+    {"version", no_argument, NULL, 'V'},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
+};
+#define SHORTOPTS ":d:l:t:T:c:avVh"
+
+/* The option being parsed: for messages naming the config line. */
+static const struct dnsd_opts *cur_opts;
+
+static int bad(const char *opt, const char *arg, const char *why)
+{
+	dbl_conf_bad_value(&cur_opts->conf, PROG, optind - 1, opt + 2, arg, why);
+	fprintf(stderr, "Try '" PROG " --help' for more information.\n");
+	return DNSD_CLI_USAGE;
+}
+
+void dnsd_cli_free(struct dnsd_opts *o)
+{
+	dbl_conf_free(&o->conf);
+}
 
 int dnsd_cli_parse(struct dnsd_opts *o, int argc, char **argv)
 {
-	static const struct option longopts[] = {
-	    {"db", required_argument, NULL, 'd'},
-	    {"listen", required_argument, NULL, 'l'},
-	    {"ttl", required_argument, NULL, 't'},
-	    {"ns-in-auth", no_argument, NULL, 'a'},
-	    {"hide-version", no_argument, NULL, OPT_HIDE_VERSION},
-	    {"edns-payload", required_argument, NULL, OPT_EDNS},
-	    {"tcp-idle", required_argument, NULL, OPT_TCP_IDLE},
-	    {"tcp-max", required_argument, NULL, OPT_TCP_MAX},
-	    {"threads", required_argument, NULL, 'T'},
-	    {"verbose", no_argument, NULL, 'v'},
-	    {"debug", no_argument, NULL, OPT_DEBUG},
-	    {"version", no_argument, NULL, 'V'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
-	};
 	uint32_t v;
 	int c, rc;
 
@@ -270,10 +319,15 @@ int dnsd_cli_parse(struct dnsd_opts *o, int argc, char **argv)
 	o->tcp_max = DNSD_DEFAULT_TCP_MAX;
 	o->threads = 0; /* 0: not given, dnsd_default_threads() after parsing */
 	o->log_level = DBL_LOG_NOTICE;
+	cur_opts = o;
+	if (dbl_conf_merge(&o->conf, PROG, DBL_PROG_DNSBLD, longopts, SHORTOPTS, argc, argv))
+		return DNSD_CLI_USAGE;
+	argc = o->conf.argc;
+	argv = o->conf.argv;
 
 	opterr = 0; /* our own messages name the offending argument */
 	optind = 1;
-	while ((c = getopt_long(argc, argv, ":d:l:t:T:avVh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, SHORTOPTS, longopts, NULL)) != -1) {
 		const char *arg = optarg;
 		switch (c) {
 		case 'd':
@@ -329,6 +383,29 @@ int dnsd_cli_parse(struct dnsd_opts *o, int argc, char **argv)
 			break;
 		case OPT_DEBUG:
 			o->log_level = DBL_LOG_DEBUG;
+			break;
+		case 'c':
+			break; /* merged by dbl_conf_merge() */
+		case OPT_CHECK:
+			o->check = true;
+			break;
+		case OPT_USER:
+			if (!*arg)
+				return bad("--user", arg, "expected a user name");
+			o->user = arg;
+			break;
+		case OPT_PIDFILE:
+			if (!*arg)
+				return bad("--pidfile", arg, "expected a file name");
+			o->pidfile = arg;
+			break;
+		case OPT_LOG:
+			if (strcmp(arg, "syslog") != 0 && strcmp(arg, "stderr") != 0)
+				return bad("--log", arg, "expected 'stderr' or 'syslog'");
+			o->log_syslog = arg[1] == 'y';
+			break;
+		case OPT_SYSLOG:
+			o->log_syslog = true;
 			break;
 		case 'V':
 			printf(PROG " " DNSBL_VERSION "\n");

@@ -12,6 +12,8 @@
 #include <stdio.h>
 #include <sys/socket.h>
 
+#include "dbl_conf.h"
+
 #define DNSD_LISTEN_MAX 16 /* 16 --listen options: far more than a mirror needs */
 
 /* Defaults (documented in the usage text, keep in sync). */
@@ -41,8 +43,15 @@ struct dnsd_opts {
 	uint16_t edns_payload;
 	uint32_t tcp_idle; /* seconds */
 	uint32_t tcp_max;
-	uint32_t threads; /* UDP threads, 1..DNSD_THREADS_MAX (default: usable CPUs) */
-	int log_level;    /* DBL_LOG_NOTICE, _INFO (--verbose) or _DEBUG (--debug) */
+	uint32_t threads;    /* UDP threads, 1..DNSD_THREADS_MAX (default: usable CPUs) */
+	int log_level;       /* DBL_LOG_NOTICE, _INFO (--verbose) or _DEBUG (--debug) */
+	bool log_syslog;     /* --log syslog / --syslog */
+	bool check;          /* --check: validate, open the database, exit */
+	const char *user;    /* --user NAME: drop to it after binding (borrowed) */
+	const char *pidfile; /* --pidfile FILE (borrowed) */
+	/* Command line merged with --config FILE; every borrowed string above
+	 * points into conf.argv or argv. Freed by dnsd_cli_free(). */
+	struct dbl_conf conf;
 };
 
 enum {
@@ -51,10 +60,13 @@ enum {
 	DNSD_CLI_USAGE = 2 /* bad arguments, message printed to stderr: exit 2 */
 };
 
-/* Parse argv into *o (caller-owned; pointers into argv are borrowed for the
- * life of the process). Messages go to stdout (--help, --version) or
- * stderr (errors). Returns DNSD_CLI_RUN, DNSD_CLI_EXIT or DNSD_CLI_USAGE. */
+/* Parse argv, merged with the --config FILE it names (dbl_conf.h), into *o
+ * (caller-owned; strings are borrowed from argv and o->conf). Messages go to stdout (--help,
+ * --version) or stderr (errors). Returns DNSD_CLI_RUN, DNSD_CLI_EXIT or DNSD_CLI_USAGE. */
 int dnsd_cli_parse(struct dnsd_opts *o, int argc, char **argv);
+
+/* Release o->conf (the strings borrowed from it die with it). */
+void dnsd_cli_free(struct dnsd_opts *o);
 
 /* Default for --threads: the CPUs this process may run on (the online
  * CPUs, narrowed by taskset/cpusets), clamped to 1..DNSD_THREADS_MAX. */

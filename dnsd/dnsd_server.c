@@ -58,6 +58,8 @@ void dnsd_server_stop(struct dnsd_server *s, const char *why)
 	s->stopping = true;
 	if (why)
 		dbl_log(DBL_LOG_NOTICE, "stopping (%s)", why);
+	if (why)
+		dnsd_notify_stop(&s->notify);
 	dnsd_tcp_stop(&s->tcp);
 	dnsd_data_stop(&s->data);
 	if (s->signals_init) {
@@ -75,10 +77,24 @@ static void on_signal(uv_signal_t *h, int signum)
 
 	if (signum == SIGHUP) {
 		dbl_log(DBL_LOG_INFO, "SIGHUP: checking %s/current", s->opts->db_dir);
+		dnsd_notify_reloading(true);
 		dnsd_data_check(&s->data, true);
+		dnsd_notify_reloading(false);
 		return;
 	}
 	dnsd_server_stop(s, signum == SIGTERM ? "SIGTERM" : "SIGINT");
+}
+
+/* The systemd STATUS= line: what is being served. */
+static void data_status(struct dnsd_server *s, char *buf, size_t cap)
+{
+	struct dnsd_gen *g = atomic_load(&s->data.live);
+
+	if (g)
+		snprintf(buf, cap, "serving generation %llu (%u zones) from %s",
+		         (unsigned long long)g->db->generation, g->db->cat.nzones, s->opts->db_dir);
+	else
+		snprintf(buf, cap, "no data yet in %s: answering REFUSED", s->opts->db_dir);
 }
 
 /* dnsd_data: a generation was published; wake every worker so an idle one
@@ -86,9 +102,12 @@ static void on_signal(uv_signal_t *h, int signum)
 static void on_publish(void *arg)
 {
 	struct dnsd_server *s = arg;
+	char status[256];
 
 	for (unsigned i = 0; i < s->nworkers; i++)
 		dnsd_worker_wake(s->workers[i]);
+	data_status(s, status, sizeof status);
+	dnsd_notify_status("%s", status);
 }
 
 static bool port_is_zero(const struct sockaddr_storage *a)
@@ -201,6 +220,7 @@ static int listen_one(struct dnsd_server *s, const struct sockaddr_storage *want
 int dnsd_server_start(struct dnsd_server *s, uv_loop_t *loop, const struct dnsd_opts *o)
 {
 	unsigned n = o->threads ? o->threads : 1;
+	char status[256];
 	int rc;
 
 	s->loop = loop;
@@ -237,17 +257,21 @@ int dnsd_server_start(struct dnsd_server *s, uv_loop_t *loop, const struct dnsd_
 			return rc;
 		}
 	}
+	for (unsigned i = 0; i < o->nlisten; i++) {
+		rc = listen_one(s, &o->listen[i]);
+		if (rc)
+			return rc;
+	}
+	/* Root is only needed to bind: drop it before opening data (so an
+	 * unreadable database shows now) and before threads exist. */
+	if (s->user && dnsd_proc_drop(s->user))
+		return UV_EPERM;
 	s->data.on_publish = on_publish;
 	s->data.on_publish_arg = s;
 	rc = dnsd_data_start(&s->data, loop, o->db_dir, s->readers, n);
 	if (rc) {
 		dbl_log(DBL_LOG_ERR, "cannot start the data watcher: %s", uv_strerror(rc));
 		return rc;
-	}
-	for (unsigned i = 0; i < o->nlisten; i++) {
-		rc = listen_one(s, &o->listen[i]);
-		if (rc)
-			return rc;
 	}
 	for (unsigned i = 1; i < n; i++) {
 		rc = dnsd_worker_start_thread(s->workers[i]);
@@ -260,6 +284,8 @@ int dnsd_server_start(struct dnsd_server *s, uv_loop_t *loop, const struct dnsd_
 	        "%s started: db %s, threads %u, ttl %u, edns payload %u, tcp max %u idle %us%s%s",
 	        s->version, o->db_dir, n, o->ttl, o->edns_payload, o->tcp_max, o->tcp_idle,
 	        o->ns_in_auth ? ", ns in auth" : "", o->hide_version ? ", version hidden" : "");
+	data_status(s, status, sizeof status);
+	dnsd_notify_ready(&s->notify, loop, status);
 	return 0;
 }
 

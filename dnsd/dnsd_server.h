@@ -24,6 +24,8 @@
 #include "dbl_query.h"
 #include "dnsd_cli.h"
 #include "dnsd_data.h"
+#include "dnsd_notify.h"
+#include "dnsd_proc.h"
 #include "dnsd_tcp.h"
 #include "dnsd_worker.h"
 
@@ -36,6 +38,8 @@ struct dnsd_server {
 	struct dbl_query_opts qopts;
 	struct dnsd_data data;
 	struct dnsd_tcp tcp;
+	struct dnsd_notify notify;
+	const struct dnsd_user *user; /* set by main() before start: the drop target */
 	uv_signal_t sig_term, sig_int, sig_hup;
 	bool signals_init;
 	bool stopping;
@@ -46,8 +50,9 @@ struct dnsd_server {
 };
 
 /* Set up the server in *s on loop (the main loop): signals, workers and
- * their loops, data watcher, sockets on every listen address (UDP on every
- * worker, TCP on worker 0), then start the worker threads. Returns 0 or a
+ * their loops, sockets on every listen address (UDP on every worker, TCP
+ * on worker 0), the privilege drop to s->user (dnsd_proc.h), the data
+ * watcher, then start the worker threads and tell systemd READY=1. Returns 0 or a
  * negative libuv/errno code (already logged); in both cases the caller
  * runs the loop (on failure only to let handles close, see main()) and
  * then calls dnsd_server_finish. */

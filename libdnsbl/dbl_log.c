@@ -1,6 +1,7 @@
 /* dbl_log.c - logging sink. */
 #include <stdarg.h>
 #include <stdio.h>
+#include <syslog.h>
 
 #include "dbl_log.h"
 
@@ -19,6 +20,17 @@ void dbl_log_set_sink(dbl_log_sink sink, void *arg)
 {
 	log_sink = sink;
 	log_arg = arg;
+}
+
+static void syslog_sink(int level, const char *msg, void *arg)
+{
+	syslog(level, "%s", msg);
+}
+
+void dbl_log_use_syslog(void)
+{
+	openlog(log_prog, LOG_PID | LOG_NDELAY, LOG_DAEMON);
+	dbl_log_set_sink(syslog_sink, NULL);
 }
 
 int dbl_log_enabled(int level)

@@ -21,6 +21,10 @@ typedef void (*dbl_log_sink)(int level, const char *msg, void *arg);
 void dbl_log_init(const char *prog, int max_level);
 void dbl_log_set_sink(dbl_log_sink sink, void *arg);
 int dbl_log_enabled(int level);
+/* Send messages to syslog(3), facility daemon, tagged with prog and the
+ * pid, instead of stderr. The levels above are syslog's. The log socket
+ * is opened now (LOG_NDELAY), while the process may still be root. */
+void dbl_log_use_syslog(void);
 void dbl_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #endif

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "dbl_build.h"
+#include "dbl_conf.h"
 #include "dbl_db.h"
 #include "dbl_err.h"
 #include "dbl_fault.h"
@@ -31,6 +32,7 @@
 
 static const char usage_text[] =
     "Usage: dnsbl-load --db DIR [OPTIONS] ZONESPEC...\n"
+    "       dnsbl-load --config FILE [OPTIONS] [ZONESPEC...]\n"
     "\n"
     "Parse DNSBL zone files in rbldnsd format and publish them as a new\n"
     "database generation in DIR. A running dnsbld notices the new generation\n"
@@ -68,6 +70,17 @@ static const char usage_text[] =
     "  -T, --staging DIR      where --sync puts files (default: the current\n"
     "                         directory, against which ZONESPEC files resolve)\n"
     "  -t, --sync-timeout S   rsync I/O timeout in seconds (default 300)\n"
+    "  -z, --zone ZONESPEC    a zone spec, same as a ZONESPEC argument; repeatable\n"
+    "                         (in a config file: zone ZONESPEC..., files relative\n"
+    "                         to the file's directory)\n"
+    "  -c, --config FILE      read options from FILE: one 'key value' per line,\n"
+    "                         key = long option name (dnsbl.conf(5)); options and\n"
+    "                         ZONESPECs on the command line replace the file's\n"
+    "      --check            validate the configuration, the command line and\n"
+    "                         every zone file (readable), print the result,\n"
+    "                         exit 0 or 1; loads nothing\n"
+    "      --log TARGET       'stderr' (default) or 'syslog' (facility daemon)\n"
+    "      --syslog           same as --log syslog\n"
     "  -q, --quiet            print errors and warnings only\n"
     "  -h, --help             this text\n"
     "  -V, --version          program version\n"
@@ -79,8 +92,8 @@ static const char usage_text[] =
     "shrink gate) keeps its previous data; the other zones are still published.\n"
     "\n"
     "Exit status: 0 published, or nothing to do; 1 at least one zone was\n"
-    "refused (its previous data kept), an rsync fetch failed, or the database\n"
-    "could not be written; 2 usage error.\n"
+    "refused (its previous data kept), an rsync fetch failed, the database\n"
+    "could not be written, or --check failed; 2 usage or config file error.\n"
     "\n"
     "From cron, one line does the whole refresh, e.g. every minute:\n"
     "  * * * * * cd /var/lib/dnsbl/feeds && dnsbl-load -q --db /var/lib/dnsbl/db \\\n"
@@ -97,8 +110,12 @@ struct load_opts {
 	size_t mapsize;
 	unsigned max_shrink; /* percent */
 	int dry_run, quiet, force, rebuild;
-	char **sync;   /* rsync sources, NULL-terminated, owned */
+	char **sync; /* rsync sources, NULL-terminated, owned */
 	size_t nsync;
+	char **specs; /* --zone values then ZONESPEC arguments, owned array */
+	int nspecs;
+	int check, log_syslog;
+	struct dbl_conf conf; /* argv merged with --config FILE; strings borrowed from it */
 	const char *staging;
 	unsigned sync_timeout;
 };
@@ -135,30 +152,64 @@ static int parse_uint(const char *s, unsigned long long max, unsigned long long 
 	return 0;
 }
 
+enum { OPT_CHECK = 256, OPT_LOG, OPT_SYSLOG };
+
+/* Every long option is also a config file key (dnsbl.conf(5)). */
+static const struct option longopts[] = {
+    {"db", required_argument, NULL, 'd'},
+    {"zone", required_argument, NULL, 'z'},
+    {"accept-host-bits", no_argument, NULL, 'e'},
+    {"max-warnings", required_argument, NULL, 'w'},
+    {"keep", required_argument, NULL, 'k'},
+    {"mapsize", required_argument, NULL, 'm'},
+    {"dry-run", no_argument, NULL, 'n'},
+    {"max-shrink", required_argument, NULL, 's'},
+    {"force", no_argument, NULL, 'f'},
+    {"rebuild", no_argument, NULL, 'r'},
+    {"sync", required_argument, NULL, 'S'},
+    {"staging", required_argument, NULL, 'T'},
+    {"sync-timeout", required_argument, NULL, 't'},
+    {"config", required_argument, NULL, 'c'},
+    {"check", no_argument, NULL, OPT_CHECK},
+    {"log", required_argument, NULL, OPT_LOG},
+    {"syslog", no_argument, NULL, OPT_SYSLOG},
+    {"quiet", no_argument, NULL, 'q'},
+    {"help", no_argument, NULL, 'h'},
+    {"version", no_argument, NULL, 'V'},
+    {NULL, 0, NULL, 0},
+};
+#define SHORTOPTS "d:z:ew:k:m:ns:frS:T:t:c:qhV"
+
+static int add_str(char ***arr, size_t n, char *s)
+{
+	char **a = realloc(*arr, (n + 2) * sizeof *a);
+	if (!a)
+		return -1;
+	a[n] = s;
+	a[n + 1] = NULL;
+	*arr = a;
+	return 0;
+}
+
+static const char *opt_name(int c)
+{
+	for (const struct option *l = longopts; l->name; l++)
+		if (l->val == c)
+			return l->name;
+	return "?";
+}
+
 static int parse_args(int argc, char **argv, struct load_opts *o)
 {
-	static const struct option longopts[] = {
-	    {"db", required_argument, NULL, 'd'},
-	    {"accept-host-bits", no_argument, NULL, 'e'},
-	    {"max-warnings", required_argument, NULL, 'w'},
-	    {"keep", required_argument, NULL, 'k'},
-	    {"mapsize", required_argument, NULL, 'm'},
-	    {"dry-run", no_argument, NULL, 'n'},
-	    {"max-shrink", required_argument, NULL, 's'},
-	    {"force", no_argument, NULL, 'f'},
-	    {"rebuild", no_argument, NULL, 'r'},
-	    {"sync", required_argument, NULL, 'S'},
-	    {"staging", required_argument, NULL, 'T'},
-	    {"sync-timeout", required_argument, NULL, 't'},
-	    {"quiet", no_argument, NULL, 'q'},
-	    {"help", no_argument, NULL, 'h'},
-	    {"version", no_argument, NULL, 'V'},
-	    {NULL, 0, NULL, 0},
-	};
 	unsigned long long v;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "d:ew:k:m:ns:frS:T:t:qhV", longopts, NULL)) != -1) {
+	if (dbl_conf_merge(&o->conf, "dnsbl-load", DBL_PROG_LOAD, longopts, SHORTOPTS, argc, argv))
+		return -1;
+	argc = o->conf.argc;
+	argv = o->conf.argv;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, SHORTOPTS, longopts, NULL)) != -1) {
 		switch (c) {
 		case 'd':
 			o->db = optarg;
@@ -195,15 +246,30 @@ static int parse_args(int argc, char **argv, struct load_opts *o)
 		case 'r':
 			o->rebuild = 1;
 			break;
-		case 'S': {
-			char **n = realloc(o->sync, (o->nsync + 2) * sizeof *n);
-			if (!n)
+		case 'S':
+			if (add_str(&o->sync, o->nsync++, optarg))
 				return -1;
-			o->sync = n;
-			o->sync[o->nsync++] = optarg;
-			o->sync[o->nsync] = NULL;
 			break;
-		}
+		case 'z':
+			if (add_str(&o->specs, (size_t)o->nspecs++, optarg))
+				return -1;
+			break;
+		case 'c':
+			break; /* merged by dbl_conf_merge() */
+		case OPT_CHECK:
+			o->check = 1;
+			break;
+		case OPT_LOG:
+			if (strcmp(optarg, "syslog") != 0 && strcmp(optarg, "stderr") != 0) {
+				dbl_conf_bad_value(&o->conf, "dnsbl-load", optind - 1, "log",
+				                   optarg, "expected 'stderr' or 'syslog'");
+				return -1;
+			}
+			o->log_syslog = optarg[1] == 'y';
+			break;
+		case OPT_SYSLOG:
+			o->log_syslog = 1;
+			break;
 		case 'T':
 			o->staging = optarg;
 			break;
@@ -230,15 +296,67 @@ static int parse_args(int argc, char **argv, struct load_opts *o)
 		fprintf(stderr, "dnsbl-load: --db DIR is required\nTry 'dnsbl-load --help'.\n");
 		return -1;
 	}
-	if (optind >= argc) {
+	for (int i = optind; i < argc; i++)
+		if (add_str(&o->specs, (size_t)o->nspecs++, argv[i]))
+			return -1;
+	if (o->nspecs == 0) {
 		fprintf(stderr, "dnsbl-load: no ZONESPEC given (zone:type:file[,file...])\n"
 		                "Try 'dnsbl-load --help'.\n");
 		return -1;
 	}
 	return 0;
 badnum:
-	fprintf(stderr, "dnsbl-load: invalid number '%s' for option -%c\n", optarg, c);
+	dbl_conf_bad_value(&o->conf, "dnsbl-load", optind - 1, opt_name(c), optarg,
+	                   c == 'w'   ? "expected a number from 0 to 1000000"
+	                   : c == 'k' ? "expected a number from 0 to 1000"
+	                   : c == 'm' ? "expected a size from 1M to 16T (k/M/G suffixes)"
+	                   : c == 's' ? "expected a percentage from 0 to 100"
+	                              : "expected seconds from 1 to 86400");
 	return -1;
+}
+
+/* --check: every zone spec parses and every file it names is readable
+ * (missing files are only warned about when --sync will fetch them). */
+static int check(const struct load_opts *o)
+{
+	size_t nfiles = 0;
+	int bad = 0;
+
+	for (int i = 0; i < o->nspecs; i++) {
+		struct dbl_zonespec zs;
+		char err[256];
+		/* --zone values from the file come first in o->specs, in the
+		 * order of o->conf.argv's "--zone=" words */
+		const char *where = NULL;
+		for (int a = 1, k = 0; a <= (int)o->conf.nfile; a++)
+			if (strncmp(o->conf.argv[a], "--zone=", 7) == 0 && k++ == i)
+				where = dbl_conf_where(&o->conf, a);
+		if (dbl_zonespec_parse(&zs, o->specs[i], err, sizeof err)) {
+			fprintf(stderr, "dnsbl-load: %s%s%s\n", where ? where : "",
+			        where ? ": " : "", err);
+			bad++;
+			continue;
+		}
+		for (size_t f = 0; f < zs.nfiles; f++, nfiles++) {
+			if (access(zs.files[f], R_OK) == 0)
+				continue;
+			int e = errno;
+			fprintf(stderr, "dnsbl-load: %s%s%s: %s: %s\n", where ? where : "",
+			        where ? ": " : "",
+			        o->nsync && e == ENOENT ? "warning" : "zone file", zs.files[f],
+			        strerror(e));
+			bad += !(o->nsync && e == ENOENT);
+		}
+		dbl_zonespec_free(&zs);
+	}
+	if (bad) {
+		fprintf(stderr, "dnsbl-load: check FAILED: %d problem(s)\n", bad);
+		return EXIT_DATA;
+	}
+	printf("dnsbl-load: configuration OK: database %s; %d zone spec(s), %zu file(s); %zu "
+	       "sync source(s)\ndnsbl-load: check passed\n",
+	       o->db ? o->db : "(none, --dry-run)", o->nspecs, nfiles, o->nsync);
+	return 0;
 }
 
 static double now_mono(void)
@@ -352,46 +470,63 @@ int main(int argc, char **argv)
 	char tmp[PATH_MAX + 8], final[PATH_MAX];
 	double t0 = now_mono(), t1;
 	int rc, lockfd = -1, nspecs, refused = 0;
+	bool check_mode = false;
 
 	dbl_log_init("dnsbl-load", DBL_LOG_INFO);
 	o.popts.max_warnings = 5;
 	o.keep = 1;
 	o.max_shrink = 50;
-	if (parse_args(argc, argv, &o))
-		return EXIT_USAGE;
+	for (int i = 1; i < argc; i++)
+		check_mode |= strcmp(argv[i], "--check") == 0;
+	if (parse_args(argc, argv, &o)) {
+		if (check_mode)
+			fprintf(stderr, "dnsbl-load: check FAILED\n");
+		rc = check_mode ? EXIT_DATA : EXIT_USAGE;
+		goto out_opts;
+	}
 	if (o.quiet)
 		dbl_log_init("dnsbl-load", DBL_LOG_WARNING);
+	if (o.check) {
+		rc = check(&o);
+		goto out_opts;
+	}
+	if (o.log_syslog)
+		dbl_log_use_syslog();
 	o.popts.now = time(NULL);
-	nspecs = argc - optind;
+	nspecs = o.nspecs;
 	if (!o.dry_run) {
 		if (mkdir(o.db, 0755) != 0 && errno != EEXIST) {
 			dbl_log(DBL_LOG_ERR, "%s: cannot create directory: %s", o.db,
 			        strerror(errno));
-			return EXIT_DATA;
+			rc = EXIT_DATA;
+			goto out_opts;
 		}
 		/* Serialise loader runs: a second one waits for the first. */
 		lockfd = dbl_db_lock(o.db, 0);
 		if (lockfd < 0) {
 			dbl_log(DBL_LOG_ERR, "%s/.lock: %s", o.db, dbl_strerror(lockfd));
-			return EXIT_DATA;
+			rc = EXIT_DATA;
+			goto out_opts;
 		}
 	}
 	if (o.nsync) {
 		int f = load_sync(o.sync, o.nsync, o.staging ? o.staging : ".",
-				  o.sync_timeout ? o.sync_timeout : 300);
+		                  o.sync_timeout ? o.sync_timeout : 300);
 		if (f < 0) {
 			if (lockfd >= 0)
 				close(lockfd);
-			return EXIT_DATA;
+			rc = EXIT_DATA;
+			goto out_opts;
 		}
 		refused += f;
 	}
-	rc = load_plan_make(&plan, argv + optind, nspecs);
+	rc = load_plan_make(&plan, o.specs, nspecs);
 	if (rc) {
 		load_plan_free(&plan);
 		if (lockfd >= 0)
 			close(lockfd);
-		return rc == DBL_ESYNTAX ? EXIT_USAGE : EXIT_DATA;
+		rc = rc == DBL_ESYNTAX ? EXIT_USAGE : EXIT_DATA;
+		goto out_opts;
 	}
 	if (!o.dry_run && load_plan_compare(&plan, o.db, o.rebuild)) {
 		dbl_log(DBL_LOG_INFO, "no input changed: generation %llu stays live (%.2f s)",
@@ -433,7 +568,7 @@ int main(int argc, char **argv)
 		/* Every zone is unchanged or refused-and-kept: the live
 		 * generation already holds exactly this data. */
 		dbl_log(DBL_LOG_INFO, "nothing new to publish: generation %llu stays live",
-			(unsigned long long)plan.old->generation);
+		        (unsigned long long)plan.old->generation);
 		rc = refused ? EXIT_DATA : 0;
 		goto out;
 	}
@@ -483,8 +618,11 @@ out:
 	free(ld);
 	free(zones);
 	load_plan_free(&plan);
-	free(o.sync);
 	if (lockfd >= 0)
 		close(lockfd);
+out_opts:
+	free(o.sync);
+	free(o.specs);
+	dbl_conf_free(&o.conf);
 	return rc;
 }

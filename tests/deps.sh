@@ -2,8 +2,8 @@
 # tests/deps.sh - install the Debian 12 packages needed to build, serve and test.
 # Idempotent: only missing packages are installed (apt-get update runs once then).
 set -eu
-BUILD="meson ninja-build pkg-config gcc libuv1-dev libldns-dev liblmdb-dev zlib1g-dev"
-TEST="clang rbldnsd bind9-dnsutils knot-dnsutils python3 python3-dnspython python3-pytest lmdb-utils procps rsync"
+BUILD="meson ninja-build pkg-config gcc libuv1-dev libldns-dev liblmdb-dev zlib1g-dev libsystemd-dev"
+TEST="clang rbldnsd bind9-dnsutils knot-dnsutils python3 python3-dnspython python3-pytest lmdb-utils procps rsync groff-base"
 case "${1:-all}" in
 build) want="$BUILD" ;;
 *) want="$BUILD $TEST" ;;

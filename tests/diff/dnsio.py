@@ -131,7 +131,9 @@ class Servers:
 
     def start_dnsbld(self, dnsbld, db, name="dnsbld", extra=()):
         log = os.path.join(self.workdir, f"{name}.log")
-        args = [dnsbld, "--db", db, "--listen", "127.0.0.1:0"] + list(extra)
+        # dnsbld refuses root without --user; tests run as root in CI
+        as_root = ["--user", "root"] if os.geteuid() == 0 else []
+        args = [dnsbld, "--db", db, "--listen", "127.0.0.1:0"] + as_root + list(extra)
         with open(log, "w") as lf:
             proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=lf, stderr=lf)
         p = Proc(name, proc, None, log)

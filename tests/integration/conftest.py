@@ -50,6 +50,10 @@ def have_ipv6():
 
 HAVE_IPV6 = have_ipv6()
 
+# dnsbld refuses to run as root without --user (it drops privileges after
+# binding); the tests run as root in CI, where "--user root" keeps root.
+AS_ROOT = ["--user", "root"] if os.geteuid() == 0 else []
+
 # Zone files: an ip4set with SOA/NS, a default value, a listing, a range with
 # an exclusion inside it; a dnset with "test" and a wildcard.
 SOA_SERIAL = 2024010101
@@ -191,7 +195,7 @@ class Server:
 
 def start_dnsbld(db, log, *extra, ipv6=HAVE_IPV6, wait_answer=True):
     listens = ["127.0.0.1:0"] + (["[::1]:0"] if ipv6 else [])
-    args = [program("DNSBLD"), "--db", str(db)]
+    args = [program("DNSBLD"), "--db", str(db)] + AS_ROOT
     for addr in listens:
         args += ["--listen", addr]
     args += list(extra)

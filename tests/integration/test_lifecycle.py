@@ -12,7 +12,7 @@ import dns.rcode
 import dns.rdatatype
 import pytest
 
-from conftest import make_query, program, run_loader, write_zones
+from conftest import AS_ROOT, make_query, program, run_loader, write_zones
 
 
 def a_addrs(msg):
@@ -20,7 +20,7 @@ def a_addrs(msg):
 
 
 def run_dnsbld(*args, timeout=10):
-    return subprocess.run([program("DNSBLD")] + list(args), stdout=subprocess.PIPE,
+    return subprocess.run([program("DNSBLD")] + AS_ROOT + list(args), stdout=subprocess.PIPE,
                           stderr=subprocess.PIPE, text=True, timeout=timeout)
 
 

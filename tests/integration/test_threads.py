@@ -14,7 +14,7 @@ import dns.rcode
 import dns.rdatatype
 import pytest
 
-from conftest import HAVE_IPV6, frame, make_query, program, read_framed, run_loader, write_zones
+from conftest import AS_ROOT, HAVE_IPV6, frame, make_query, program, read_framed, run_loader, write_zones
 
 CLIENTS = 32  # client sockets: all of them hashing to one thread has odds 2**-31
 
@@ -93,7 +93,7 @@ def test_threads_share_one_port_and_keep_it_private(dnsbld, loaded_db):
         with pytest.raises(OSError):
             s.bind((host, port))
     # The TCP port is held exclusively: a second dnsbld cannot start there.
-    p = subprocess.run([program("DNSBLD"), "--db", str(loaded_db), "--threads", "2",
+    p = subprocess.run([program("DNSBLD"), "--db", str(loaded_db), "--threads", "2"] + AS_ROOT + [
                         "--listen", f"{host}:{port}"],
                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=10)
     assert p.returncode == 1 and "cannot listen" in p.stderr, p.stderr
