@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "dbl_conf.h"
 
@@ -255,6 +256,12 @@ static int read_file(struct reader *r, const char *path, int depth, const char *
 	if (!f)
 		return from ? fail(r, from, "include %s: cannot open: %s", path, strerror(errno))
 		            : fail(r, path, "cannot open config file: %s", strerror(errno));
+	struct stat st;
+	if (fstat(fileno(f), &st) == 0 && !S_ISREG(st.st_mode)) {
+		fclose(f);
+		return from ? fail(r, from, "include %s: not a regular file", path)
+		            : fail(r, path, "config file is not a regular file");
+	}
 	dir = strdup(path);
 	if (!dir) {
 		fclose(f);

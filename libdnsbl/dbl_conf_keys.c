@@ -42,7 +42,7 @@ const struct dbl_conf_key dbl_conf_keys[] = {
     {"metrics", D, 0},
     {"query-log", D, DBL_KEY_PATH},
     /* dnsbl-load */
-    {"zone", L, DBL_KEY_REPEAT | DBL_KEY_ZONESPEC},
+    {"zone", L | B, DBL_KEY_REPEAT | DBL_KEY_ZONESPEC},
     {"accept-host-bits", L, 0},
     {"max-warnings", L, 0},
     {"keep", L, 0},

@@ -92,6 +92,18 @@ def run_loader(db, specs):
     return p
 
 
+def help_options(text):
+    """Long options defined in a --help text: the "--name" words at the start
+    of its option lines ("  -d, --db DIR", "      --hide-version",
+    "    --progress, --no-progress")."""
+    opts = set()
+    for line in text.splitlines():
+        m = re.match(r"^\s*(?:-\w, )?(--[a-z].*?)(?:\s\s|$)", line)
+        if m:
+            opts.update(re.findall(r"--([a-z][a-z0-9-]+)", m.group(1)))
+    return opts
+
+
 def make_query(name, rdtype="A", rdclass="IN", **kw):
     return dns.message.make_query(name, dns.rdatatype.from_text(rdtype),
                                   dns.rdataclass.from_text(rdclass), **kw)
@@ -193,14 +205,23 @@ class Server:
             self.proc.wait(STOP_TIMEOUT)
 
 
-def start_dnsbld(db, log, *extra, ipv6=HAVE_IPV6, wait_answer=True):
-    listens = ["127.0.0.1:0"] + (["[::1]:0"] if ipv6 else [])
-    args = [program("DNSBLD"), "--db", str(db)] + AS_ROOT
-    for addr in listens:
-        args += ["--listen", addr]
-    args += list(extra)
+def start_dnsbld(db, log, *extra, ipv6=HAVE_IPV6, wait_answer=True, argv=None, nlisten=1,
+                 env=None):
+    """Start dnsbld on port 0 of 127.0.0.1 (and ::1), or with exactly argv
+    (after the program and AS_ROOT) and nlisten listen addresses; env: the
+    environment (default: inherited)."""
+    if argv is None:
+        listens = ["127.0.0.1:0"] + (["[::1]:0"] if ipv6 else [])
+        args = [program("DNSBLD"), "--db", str(db)] + AS_ROOT
+        for addr in listens:
+            args += ["--listen", addr]
+        args += list(extra)
+    else:
+        listens = [None] * nlisten
+        args = [program("DNSBLD")] + AS_ROOT + list(argv)
     with open(log, "w") as logf:
-        proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=logf, stderr=logf)
+        proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=logf, stderr=logf,
+                                env=env)
     addrs = []
     deadline = time.monotonic() + START_TIMEOUT
     try:

@@ -242,13 +242,10 @@ def test_read_only_data_dir(public_dir, tmp_path, dnsbld):
     db, zones = Path(public_dir) / "db", Path(public_dir) / "zones"
     loader(db, write_zones(zones))
     if os.geteuid() == 0:
-        # root writes everywhere: run dnsbld as nobody, for whom the
-        # root-owned 0755/0644 data directory is read-only
-        def drop():
-            os.setgroups([])
-            os.setgid(65534)
-            os.setuid(65534)
-        srv = dnsbld(db, preexec_fn=drop)
+        # root writes everywhere: dnsbld drops to nobody (--user, given
+        # after the helper's "--user root"), for whom the root-owned
+        # 0755/0644 data directory is read-only
+        srv = dnsbld(db, "--user", "nobody")
         with open(f"/proc/{srv.proc.pid}/status") as f:
             uids = [l.split()[1:] for l in f if l.startswith("Uid:")][0]
         assert uids[0] == "65534" and uids[1] == "65534"

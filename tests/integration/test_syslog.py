@@ -1,0 +1,54 @@
+"""--syslog / "log syslog": the start, stop and refresh lines go to syslog
+(facility daemon) and not to stderr. /dev/log is replaced by the test's own
+datagram socket inside a private mount namespace (needs root and unshare)."""
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import time
+
+import pytest
+
+from conftest import AS_ROOT, program
+
+pytestmark = pytest.mark.skipif(os.geteuid() != 0 or not shutil.which("unshare"),
+                                reason="needs root and unshare(1) to stand in for /dev/log")
+
+
+def test_syslog_lines(loaded_db, tmp_path):
+    path = str(tmp_path / "log.sock")
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    sock.bind(path)
+    conf = tmp_path / "c.conf"
+    conf.write_text(f"db {loaded_db}\nlisten 127.0.0.1:0\nlog syslog\n")
+    # unshare execs sh, sh execs dnsbld: one pid throughout
+    script = f'mount -t tmpfs tmpfs /dev && ln -s {path} /dev/log && exec "$@"'
+    proc = subprocess.Popen(["unshare", "--mount", "--propagation", "private", "sh", "-c", script,
+                             "sh", program("DNSBLD"), "--config", str(conf)] + AS_ROOT,
+                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    msgs = []
+    try:
+        sock.settimeout(10)
+        while not any("started: db" in m for m in msgs):
+            msgs.append(sock.recv(4096).decode())
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=10)
+        sock.settimeout(1)
+        while not any("stopped: queries" in m for m in msgs):
+            msgs.append(sock.recv(4096).decode())
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        sock.close()
+    assert proc.returncode == 0, err
+    assert err == "", err  # nothing on stderr
+    tag = f"dnsbld[{proc.pid}]: "
+    # <PRI> = facility daemon (3) * 8 + level: notice 5, warning 4
+    assert any(m.startswith("<29>") and tag + "listening on 127.0.0.1:" in m for m in msgs), msgs
+    assert any(m.startswith("<29>") and tag + "loaded generation 1" in m for m in msgs), msgs
+    assert any(m.startswith("<29>") and tag + "stopping (SIGTERM)" in m for m in msgs), msgs
+    assert any(m.startswith("<28>") and "keeping root privileges" in m for m in msgs), msgs
