@@ -24,7 +24,6 @@
 #include "dbl_query.h"
 #include "dnsd_cli.h"
 #include "dnsd_data.h"
-#include "dnsd_notify.h"
 #include "dnsd_proc.h"
 #include "dnsd_tcp.h"
 #include "dnsd_worker.h"

@@ -7,10 +7,10 @@
  * command line, so every option a program's getopt table knows works in the
  * file without extra code, and the program's own value checks apply.
  *
- * Keys of the other programs (the registry in dbl_conf_keys.c) are
+ * Keys of the other programs (the registry in dbl_conf.c) are
  * accepted and skipped; a key no program knows is an error. The registry
  * also marks repeatable keys and keys whose value is a path (resolved
- * against the config file's directory). tests/ops/test_config.py checks
+ * against the config file's directory). tests/integration/test_config.py checks
  * that every long option in a program's --help is in the registry.
  *
  * Precedence: an option given on the command line replaces every line of

@@ -208,8 +208,8 @@ def test_dnsbld_check_exit_codes(tmp_path, loaded_db):
 
 
 def registry():
-    """Keys of libdnsbl/dbl_conf_keys.c: name -> set of programs."""
-    text = (SRC / "libdnsbl" / "dbl_conf_keys.c").read_text()
+    """Keys of libdnsbl/dbl_conf.c: name -> set of programs."""
+    text = (SRC / "libdnsbl" / "dbl_conf.c").read_text()
     bits = {"D": "dnsbld", "L": "dnsbl-load", "B": "dnsbl-bench"}
     return {m.group(1): {bits[b.strip()] for b in m.group(2).split("|")}
             for m in re.finditer(r'\{"([a-z0-9-]+)", ([DLB |]+),', text)}
@@ -225,4 +225,4 @@ def test_registry_has_every_option(prog, var):
     opts = help_options(run(var, "--help").stdout)
     assert len(opts) > 10
     missing = [o for o in sorted(opts) if prog not in reg.get(o, ())]
-    assert not missing, f"{prog} options missing from dbl_conf_keys.c: {missing}"
+    assert not missing, f"{prog} options missing from dbl_conf.c: {missing}"
