@@ -132,15 +132,20 @@ DNSBLD_ERRORS = [
 ]
 
 
-@pytest.mark.parametrize("content,line,msg", DNSBLD_ERRORS)
-def test_dnsbld_config_errors(tmp_path, content, line, msg):
+def expect_config_error(tmp_path, var, prog, content, line, msg, *args):
+    """FILE:LINE error: exit 2 when running, exit 1 with --check."""
     conf = tmp_path / "dnsbl.conf"
     conf.write_text(content)
-    want = f"dnsbld: {conf}:{line}: " + msg.format(d=tmp_path, f=conf)
-    p = run("DNSBLD", "--config", str(conf), "--db", str(tmp_path))
+    want = f"{prog}: {conf}:{line}: " + msg.format(d=tmp_path, f=conf)
+    p = run(var, "--config", str(conf), *args)
     assert p.returncode == 2 and want in p.stderr, p.stderr
-    p = run("DNSBLD", "--config", str(conf), "--db", str(tmp_path), "--check")
+    p = run(var, "--config", str(conf), "--check")
     assert p.returncode == 1 and want in p.stderr and "check FAILED" in p.stderr, p.stderr
+
+
+@pytest.mark.parametrize("content,line,msg", DNSBLD_ERRORS)
+def test_dnsbld_config_errors(tmp_path, content, line, msg):
+    expect_config_error(tmp_path, "DNSBLD", "dnsbld", content, line, msg, "--db", str(tmp_path))
 
 
 def test_error_in_included_file_names_that_file(tmp_path):
@@ -169,13 +174,8 @@ LOADER_ERRORS = [
 
 @pytest.mark.parametrize("content,line,msg", LOADER_ERRORS)
 def test_loader_config_errors(tmp_path, content, line, msg):
-    conf = tmp_path / "dnsbl.conf"
-    conf.write_text(content)
-    want = f"dnsbl-load: {conf}:{line}: " + msg.format(d=tmp_path, f=conf)
-    p = run("DNSBL_LOAD", "--config", str(conf), "a.test:ip4set:/dev/null")
-    assert p.returncode == 2 and want in p.stderr, p.stderr
-    p = run("DNSBL_LOAD", "--config", str(conf), "--check")
-    assert p.returncode == 1 and want in p.stderr, p.stderr
+    expect_config_error(tmp_path, "DNSBL_LOAD", "dnsbl-load", content, line, msg,
+                        "a.test:ip4set:/dev/null")
 
 
 def test_loader_check_names_bad_zone_lines(tmp_path):
