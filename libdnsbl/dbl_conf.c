@@ -112,6 +112,7 @@ struct reader {
 	int cap;            /* allocated slots of c->argv / c->where */
 	struct seen *seen;  /* single-valued keys seen so far, for duplicates */
 	size_t nseen;
+	unsigned nfiles; /* files opened so far (includes bound the total too) */
 };
 
 static int fail(const struct reader *r, const char *where, const char *fmt, ...)
@@ -338,6 +339,10 @@ static int read_file(struct reader *r, const char *path, int depth, const char *
 
 	if (depth > DBL_CONF_INCLUDE_MAX)
 		return fail(r, from, "include nested deeper than %d files", DBL_CONF_INCLUDE_MAX);
+	/* Without a total, a file including itself on many lines would be
+	 * read lines^depth times. */
+	if (++r->nfiles > DBL_CONF_FILES_MAX)
+		return fail(r, from, "more than %d files included in all", DBL_CONF_FILES_MAX);
 	f = fopen(path, "re");
 	if (!f)
 		return from ? fail(r, from, "include %s: cannot open: %s", path, strerror(errno))

@@ -44,9 +44,10 @@ struct dbl_conf_key {
 /* The registry: every long option of every program, NULL-terminated. */
 extern const struct dbl_conf_key dbl_conf_keys[];
 
-/* Limits: a config file line, include nesting. */
+/* Limits: a config file line, include nesting, files read in all. */
 #define DBL_CONF_LINE_MAX    4096
 #define DBL_CONF_INCLUDE_MAX 8
+#define DBL_CONF_FILES_MAX   64
 
 struct dbl_conf {
 	int argc;

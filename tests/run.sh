@@ -27,8 +27,8 @@ if [ ! -d build-fuzz ]; then
 	CC=clang meson setup build-fuzz -Dfuzz=true -Db_sanitize=address,undefined -Db_lundef=false \
 		>/dev/null || echo "fuzz setup failed" >>build-fuzz.results
 fi
-if ninja -C build-fuzz tests/fuzz/fuzz_query tests/fuzz/fuzz_zoneline tests/fuzz/fuzz_keys >/dev/null 2>&1; then
-	for t in query zoneline keys; do
+if ninja -C build-fuzz tests/fuzz/fuzz_query tests/fuzz/fuzz_zoneline tests/fuzz/fuzz_keys tests/fuzz/fuzz_conf >/dev/null 2>&1; then
+	for t in query zoneline keys conf; do
 		mkdir -p "build-fuzz/corpus-$t"
 		if (cd build-fuzz && ./tests/fuzz/fuzz_$t -max_total_time="$FUZZ_SECONDS" -timeout=10 \
 			-rss_limit_mb=2048 -print_final_stats=1 "corpus-$t" "../tests/fuzz/corpus/$t" \
@@ -41,7 +41,7 @@ if ninja -C build-fuzz tests/fuzz/fuzz_query tests/fuzz/fuzz_zoneline tests/fuzz
 		fi
 	done
 else
-	ninja -C build-fuzz tests/fuzz/fuzz_query tests/fuzz/fuzz_zoneline tests/fuzz/fuzz_keys | tail -20
+	ninja -C build-fuzz tests/fuzz/fuzz_query tests/fuzz/fuzz_zoneline tests/fuzz/fuzz_keys tests/fuzz/fuzz_conf | tail -20
 	echo "FAIL fuzz-build" >>build-fuzz.results
 	status=1
 fi
