@@ -125,6 +125,7 @@ DNSBLD_ERRORS = [
     ("ttl 5 6\n", 1, "expected one value for 'ttl', found 2"),
     ("include nope.conf\n", 1, "include {d}/nope.conf: cannot open: No such file or directory"),
     ("include .\n", 1, "include {d}/.: not a regular file"),
+    ("# self\ninclude dnsbl.conf\n", 2, "include nested deeper than 8 files"),
     ("check\n", 1, "'check' is a command-line option, not a configuration key"),
     ("ns-in-auth maybe\n", 1, "expected 'ns-in-auth' alone or 'ns-in-auth yes|no'"),
     ("log journal\n", 1, "invalid value 'journal' for log: expected 'stderr' or 'syslog'"),
@@ -156,6 +157,17 @@ def test_error_in_included_file_names_that_file(tmp_path):
     conf.write_text("db /nonexistent\ninclude inc/local.conf\n")
     p = run("DNSBLD", "--config", str(conf))
     assert p.returncode == 2 and f"dnsbld: {inc}:3: unknown key 'lisen'" in p.stderr, p.stderr
+
+
+def test_total_included_files_bounded(tmp_path):
+    """Many include lines of one small file: 64 files in all (the file itself
+    and 63 includes), then an error naming the 64th include line."""
+    (tmp_path / "empty.conf").write_text("# nothing\n")
+    conf = tmp_path / "dnsbl.conf"
+    conf.write_text("include empty.conf\n" * 100)
+    p = run("DNSBLD", "--config", str(conf), "--db", str(tmp_path))
+    assert p.returncode == 2, p.stderr
+    assert f"dnsbld: {conf}:64: more than 64 files included in all" in p.stderr, p.stderr
 
 
 def test_missing_config_file(tmp_path):
