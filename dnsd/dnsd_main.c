@@ -5,9 +5,12 @@
  * threads, UDP/TCP front ends and data watcher, and the main libuv loop.
  * See dnsd_cli.c and man/dnsbld.8 for the user documentation.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "dbl_db.h"
 #include "dbl_err.h"
@@ -22,7 +25,43 @@ static void close_handle(uv_handle_t *h, void *arg)
 		uv_close(h, NULL);
 }
 
-/* --check: options were valid; also the user and the database. */
+/* --check as root with --user: open the database as that user, in a child
+ * that drops privileges as the server would, so a database the service
+ * user cannot read fails the check instead of the first start. */
+static int check_as_user(const struct dnsd_opts *o, const struct dnsd_user *u)
+{
+	int status;
+	pid_t pid;
+
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		dbl_log(DBL_LOG_ERR, "fork: %s", strerror(errno));
+		return -1;
+	}
+	if (pid == 0) {
+		struct dbl_db *db = NULL;
+		int rc;
+
+		dbl_log_init("dnsbld", DBL_LOG_WARNING); /* no "running as" line */
+		if (dnsd_proc_drop(u))
+			_exit(1);
+		rc = dbl_db_open(&db, o->db_dir);
+		if (rc) {
+			dbl_log(DBL_LOG_ERR, "database %s as user %s: %s", o->db_dir, u->name,
+			        dbl_strerror(rc));
+			_exit(1);
+		}
+		dbl_db_close(db);
+		_exit(0);
+	}
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		return -1;
+	return 0;
+}
+
+/* --check: options were valid; also the user and the database (opened as
+ * the --user it will run as). */
 static int check(const struct dnsd_opts *o)
 {
 	struct dnsd_user u;
@@ -31,6 +70,8 @@ static int check(const struct dnsd_opts *o)
 	int rc;
 
 	if (dnsd_proc_user(o->user, &u))
+		return 1;
+	if (u.drop && check_as_user(o, &u))
 		return 1;
 	rc = dbl_db_open(&db, o->db_dir);
 	if (rc) {

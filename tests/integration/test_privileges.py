@@ -77,6 +77,16 @@ def test_unreadable_database_shows_after_the_drop(loaded_db, tmp_path):
 
 
 @needs_root
+def test_check_opens_the_database_as_the_user(public_db, loaded_db):
+    """--check as root with --user: the database is opened as that user."""
+    p = run("--db", str(public_db), "--user", "nobody", "--check")
+    assert p.returncode == 0 and "check passed" in p.stdout, p.stderr
+    p = run("--db", str(loaded_db), "--user", "nobody", "--check")  # under 0700 tmp_path
+    assert p.returncode == 1, p.stdout
+    assert f"database {loaded_db} as user nobody: " in p.stderr and "check FAILED" in p.stderr
+
+
+@needs_root
 def test_root_without_user_is_refused(loaded_db):
     p = run("--db", str(loaded_db), "--listen", "127.0.0.1:0")
     assert p.returncode == 1
