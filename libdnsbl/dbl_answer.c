@@ -163,8 +163,10 @@ static void add_txt(struct dbl_ans *a, const struct dbl_item *x, const struct su
 }
 
 /* Add the RRs of value set vsid that the qtype asks for. At most 65535
- * items (the count is a u16); stops once the answer is full. */
-static int emit(struct dbl_ans *a, uint32_t vsid, const struct subj *sj, bool apex)
+ * items (the count is a u16); stops once the answer is full. Under an ACL
+ * empty/always (a->acl) DNSBL listings are skipped; *took: some item of
+ * the set counts (NULL: not wanted). */
+static int emit(struct dbl_ans *a, uint32_t vsid, const struct subj *sj, bool apex, bool *took)
 {
 	const struct dbl_zone *z = a->z;
 	uint16_t qt = a->m->qtype;
@@ -177,6 +179,10 @@ static int emit(struct dbl_ans *a, uint32_t vsid, const struct subj *sj, bool ap
 	if (dbl_vset_get(a->r, vsid, &blob, &len) || dbl_vset_iter_init(&it, blob, len))
 		return DBL_ECORRUPT;
 	while ((rc = dbl_vset_next(&it, &x)) == 1 && !a->w->over) {
+		if (x.kind == DBL_ITEM_LISTING && a->acl)
+			continue;
+		if (took)
+			*took = true;
 		if (x.kind == DBL_ITEM_LISTING) {
 			a->listed = true;
 			if (qt == DBL_T_A || qt == DBL_T_ANY)
@@ -222,7 +228,7 @@ static int apex(struct dbl_ans *a)
 		struct subj sj = {NULL, 0, a->m->lname, 0};
 		if (sc && (sc->flags & DBL_SCOPE_NAME) &&
 		    dbl_lookup_name(a->r, sc->id, a->m->lname, 0, &rec) == 0 &&
-		    rec.exact >= DBL_VSID_FIRST && (rc = emit(a, rec.exact, &sj, true)))
+		    rec.exact >= DBL_VSID_FIRST && (rc = emit(a, rec.exact, &sj, true, NULL)))
 			return rc;
 	}
 	if (a->w->over)
@@ -253,7 +259,7 @@ static int addr_lookups(struct dbl_ans *a, const struct dbl_scope *sc, const uin
 		    vs >= DBL_VSID_FIRST) {
 			struct subj sj = {text, dbl_ip4_text(v4, text), NULL, 0};
 			*hit = true;
-			return emit(a, vs, &sj, false);
+			return emit(a, vs, &sj, false, NULL);
 		}
 		return 0;
 	}
@@ -266,14 +272,14 @@ static int addr_lookups(struct dbl_ans *a, const struct dbl_scope *sc, const uin
 	    dbl_lookup_ip4(a->r, sc->id, v4, &vs) == 0 && vs >= DBL_VSID_FIRST) {
 		struct subj sj = {text, dbl_ip4_text(v4, text), NULL, 0};
 		*hit = true;
-		if ((rc = emit(a, vs, &sj, false)))
+		if ((rc = emit(a, vs, &sj, false, NULL)))
 			return rc;
 	}
 	if ((sc->flags & DBL_SCOPE_IP6) && dbl_lookup_ip6(a->r, sc->id, v6, &vs) == 0 &&
 	    vs >= DBL_VSID_FIRST) {
 		struct subj sj = {text, dbl_ip6_text(v6, text), NULL, 0};
 		*hit = true;
-		return emit(a, vs, &sj, false);
+		return emit(a, vs, &sj, false, NULL);
 	}
 	return 0;
 }
@@ -327,18 +333,15 @@ static int name_lookup(struct dbl_ans *a, const struct dbl_scope *sc, const uint
 		*wild_here = rec.wild >= DBL_VSID_FIRST;
 		if (rec.exact == DBL_VSID_EMPTY)
 			return 0;
-		if (rec.exact >= DBL_VSID_FIRST) {
-			*hit = true;
-			return emit(a, rec.exact, sj, false);
-		}
+		if (rec.exact >= DBL_VSID_FIRST)
+			return emit(a, rec.exact, sj, false, hit);
 	}
 	for (size_t i = 0; i < keylen && nl < NAME_LABELS_MAX; i += (size_t)nk[i] + 1)
 		ends[nl++] = i + nk[i] + 1;
 	vs = nearest_wild(a, sc->id, nk, ends, nl);
 	if (vs < DBL_VSID_FIRST)
 		return 0;
-	*hit = true;
-	return emit(a, vs, sj, false);
+	return emit(a, vs, sj, false, hit);
 }
 
 /* Empty non-terminal (contract 6.5): listed data strictly below a partial
@@ -391,6 +394,37 @@ static bool subzone_below(const struct dbl_zone *z, const uint8_t *rel, size_t r
 	return false;
 }
 
+/* ACL "always listed" (rbldnsd check_query_overwrites): a key that one of
+ * the scope's DNSBL datasets would look up gets the ACL's A/TXT, "$" = the
+ * client address: a complete IPv4 or IPv6 key for address data (IPv4 data
+ * also takes v4-mapped and 6to4 keys), any name for a dnset. */
+static bool always_applies(const struct dbl_scope *sc, const uint8_t *key, size_t keylen)
+{
+	uint8_t v6[16];
+	uint32_t v4;
+
+	if (dbl_key_ip4(key, keylen, &v4))
+		return (sc->flags & DBL_SCOPE_IP4) != 0;
+	if (dbl_key_ip6(key, keylen, v6) &&
+	    ((sc->flags & DBL_SCOPE_IP6) ||
+	     ((sc->flags & DBL_SCOPE_IP4) && (dbl_ip6_v4mapped(v6, &v4) || dbl_ip6_6to4(v6, &v4)))))
+		return true;
+	return (sc->flags & DBL_SCOPE_DNSET) && keylen > 0;
+}
+
+static void emit_always(struct dbl_ans *a)
+{
+	const struct dbl_acl_result *acl = a->acl;
+	struct subj sj = {acl->client, acl->client_len, NULL, 0};
+	uint16_t qt = a->m->qtype;
+
+	a->listed = true;
+	if (qt == DBL_T_A || qt == DBL_T_ANY)
+		dbl_resp_answer(a->w, DBL_T_A, ttl_of(a, acl->always.ttl), acl->always.a, 4);
+	if ((qt == DBL_T_TXT || qt == DBL_T_ANY) && acl->always.txtlen != DBL_TXT_NONE)
+		add_txt(a, &acl->always, &sj);
+}
+
 static int below(struct dbl_ans *a)
 {
 	const uint8_t *rel = a->m->lname;
@@ -404,7 +438,7 @@ static int below(struct dbl_ans *a)
 		exists = true; /* a combined subzone's apex: NODATA (as rbldnsd) */
 	} else if (sc) {
 		/* The key: the labels left of the scope, i.e. rel[0, keylen). */
-		if ((rc = addr_lookups(a, sc, rel, keylen, &hit)))
+		if (!a->acl && (rc = addr_lookups(a, sc, rel, keylen, &hit)))
 			return rc;
 		if (sc->flags & DBL_SCOPE_NAME) {
 			struct subj sj = {NULL, 0, rel, keylen};
@@ -412,7 +446,14 @@ static int below(struct dbl_ans *a)
 			if ((rc = name_lookup(a, sc, nk, keylen, &sj, &hit, &wild_here)))
 				return rc;
 		}
-		if (!hit && !a->w->over)
+		if (a->acl && a->acl->action == DBL_ACL_ALWAYS && a->acl->has_always &&
+		    always_applies(sc, rel, keylen)) {
+			emit_always(a);
+			hit = true;
+		}
+		/* Under an ACL the DNSBL data is hidden, and so is what lies
+		 * below (as rbldnsd: partial keys are NXDOMAIN). */
+		if (!hit && !a->w->over && !a->acl)
 			exists = data_below(a, sc, rel, keylen, nk, wild_here);
 	}
 	if (!hit && !exists)
@@ -493,7 +534,7 @@ int dbl_answer_status(struct dbl_ans *a, time_t now)
 	o = put_kv(rd, o, sizeof rd, "loaded=%s", loaded);
 	o = put_kv(rd, o, sizeof rd, "data-mtime=%s", mtime);
 	o = put_kv(rd, o, sizeof rd, "age=%llds",
-		   z->data_mtime ? (long long)now - (long long)z->data_mtime : -1ll);
+	           z->data_mtime ? (long long)now - (long long)z->data_mtime : -1ll);
 	o = put_kv(rd, o, sizeof rd, "entries=%llu", (unsigned long long)z->entries);
 	o = put_kv(rd, o, sizeof rd, "expires=%s", expires);
 	/* TTL 0: the record describes this instant, caching it would lie. */

@@ -14,6 +14,7 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "dbl_acl.h"
 #include "dbl_db.h"
 #include "dbl_query.h"
 #include "dbl_wire.h"
@@ -26,6 +27,11 @@ struct dbl_ans {
 	const struct dbl_msg *m;
 	struct dbl_resp *w;
 	size_t zoff; /* offset of the zone name in the question name */
+	/* The client's ACL result when it is empty or always (NULL: none).
+	 * empty: the DNSBL data (ip4/ip6/dnset listings) is not consulted;
+	 * always: every valid DNSBL key of the scope gets acl->always.
+	 * Apex SOA/NS and ordinary RRs (generic, BIND) are answered as usual. */
+	const struct dbl_acl_result *acl;
 	/* out */
 	bool listed;  /* a DNSBL listing matched */
 	bool refused; /* apex SOA/NS/ANY without SOA/NS: REFUSED, no AA */

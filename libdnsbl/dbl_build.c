@@ -267,11 +267,17 @@ static void add_glue(struct dbl_zone *z, const struct dbl_build_zone *zones, siz
 	}
 }
 
+static bool is_acl(const struct dbl_dsdata *ds)
+{
+	return strcmp(ds->type, "acl") == 0;
+}
+
 /* Fill zone record z (scopes get ids from *next_scope) from bz. */
 static int make_zone(struct dbl_zone *z, const struct dbl_build_zone *bz, uint32_t id,
                      uint32_t *next_scope, const struct dbl_build_opts *o)
 {
 	time_t newest = 0;
+	bool has_acl = false;
 
 	memset(z, 0, sizeof *z);
 	z->id = id;
@@ -284,6 +290,10 @@ static int make_zone(struct dbl_zone *z, const struct dbl_build_zone *bz, uint32
 	z->scopes[0].id = (*next_scope)++;
 	for (size_t d = 0; d < bz->nds; d++) {
 		const struct dbl_dsdata *ds = bz->ds[d];
+		if (is_acl(ds)) {
+			has_acl = true; /* no zone data: its own scope, below */
+			continue;
+		}
 		if (ds->newest_mtime > newest)
 			newest = ds->newest_mtime;
 		if (!z->soa.present && ds->soa.present)
@@ -321,8 +331,13 @@ static int make_zone(struct dbl_zone *z, const struct dbl_build_zone *bz, uint32
 				sc->flags |= DBL_SCOPE_IP6;
 			if (ds->nnames || ds->nrrs)
 				sc->flags |= DBL_SCOPE_NAME;
+			if (strcmp(ds->type, "dnset") == 0)
+				sc->flags |= DBL_SCOPE_DNSET;
 		}
 	}
+	/* After the zone's scopes: ids ascend in write order. */
+	if (has_acl)
+		z->acl_scope = (*next_scope)++;
 	/* rbldnsd: SOA serial 0 = newest mtime of the zone's files; TTL 0 =
 	 * the server default. */
 	if (z->soa.present && z->soa.serial == 0)
@@ -335,8 +350,9 @@ static int make_zone(struct dbl_zone *z, const struct dbl_build_zone *bz, uint32
 	z->data_mtime = (uint64_t)newest;
 	z->fingerprint = bz->fingerprint;
 	for (size_t d = 0; d < bz->nds; d++)
-		z->entries +=
-		    bz->ds[d]->nip4 + bz->ds[d]->nip6 + bz->ds[d]->nnames + bz->ds[d]->nrrs;
+		if (!is_acl(bz->ds[d]))
+			z->entries +=
+			    bz->ds[d]->nip4 + bz->ds[d]->nip6 + bz->ds[d]->nnames + bz->ds[d]->nrrs;
 	return 0;
 }
 
@@ -445,10 +461,28 @@ static int copy_zone(struct writer *w, struct dbl_intern *in, const struct dbl_b
 			break;
 		rc = copy_space(w, w->name, &r, db->dbi_name, from, to, &m, in, &st->names);
 	}
+	if (rc == 0 && z->acl_scope) {
+		uint32_t from = bz->copy_zone->acl_scope, to = z->acl_scope;
+		rc = copy_space(w, w->ip4, &r, bz->copy_db->dbi_ip4, from, to, &m, in,
+		                &st->ip4_intervals);
+		if (rc == 0)
+			rc = copy_space(w, w->ip6, &r, bz->copy_db->dbi_ip6, from, to, &m, in,
+			                &st->ip6_intervals);
+	}
 	if (r.txn)
 		dbl_rtxn_end(&r);
 	free(m.v);
 	return rc;
+}
+
+/* The zone's acl datasets (one per zone; the loader refuses a second). */
+static void collect_acl(struct bscope *bs, struct dbl_scope *sc, const struct dbl_build_zone *bz)
+{
+	bs->sc = sc;
+	bs->nds = 0;
+	for (size_t d = 0; d < bz->nds && bs->nds < sizeof bs->ds / sizeof bs->ds[0]; d++)
+		if (is_acl(bz->ds[d]))
+			bs->ds[bs->nds++] = bz->ds[d];
 }
 
 static void collect_scope(struct bscope *bs, struct dbl_scope *sc, const struct dbl_build_zone *bz)
@@ -595,6 +629,8 @@ int dbl_build_write(const char *path, const struct dbl_build_zone *zones, size_t
 			zr[i].id = (uint32_t)i + 1;
 			for (unsigned s = 0; s < zr[i].nscopes; s++)
 				zr[i].scopes[s].id = next_scope++;
+			if (zr[i].acl_scope)
+				zr[i].acl_scope = next_scope++;
 		} else {
 			if ((rc = make_zone(&zr[i], &zones[i], (uint32_t)i + 1, &next_scope, o)))
 				goto out;
@@ -624,6 +660,13 @@ int dbl_build_write(const char *path, const struct dbl_build_zone *zones, size_t
 			if ((rc = build_addr(&w, &in, bs, 4, &st->ip4_intervals)) ||
 			    (rc = build_addr(&w, &in, bs, 6, &st->ip6_intervals)) ||
 			    (rc = write_names(&w, &in, bs, &st->names)))
+				goto out;
+		}
+		if (zr[i].acl_scope) {
+			struct dbl_scope acl = {.id = zr[i].acl_scope};
+			collect_acl(bs, &acl, &zones[i]);
+			if ((rc = build_addr(&w, &in, bs, 4, &st->ip4_intervals)) ||
+			    (rc = build_addr(&w, &in, bs, 6, &st->ip6_intervals)))
 				goto out;
 		}
 	}

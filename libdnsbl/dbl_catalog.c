@@ -94,6 +94,7 @@ int dbl_zone_encode(const struct dbl_zone *z, uint8_t *buf, size_t cap)
 	zb_u64(&b, z->data_mtime);
 	zb_u64(&b, z->entries);
 	zb_u64(&b, z->fingerprint);
+	zb_u32(&b, z->acl_scope);
 	return b.err ? b.err : (int)b.len;
 }
 
@@ -200,6 +201,7 @@ int dbl_zone_decode(struct dbl_zone *z, const uint8_t *buf, size_t len)
 	z->data_mtime = zr_u64(&r);
 	z->entries = zr_u64(&r);
 	z->fingerprint = zr_u64(&r);
+	z->acl_scope = zr_u32(&r);
 	if (r.err)
 		return r.err;
 	if (z->name.len == 0 || z->name.b[z->name.len - 1] != 0)
@@ -228,9 +230,14 @@ int dbl_catalog_index(struct dbl_catalog *cat)
 		return -ENOMEM;
 	cat->index_mask = size - 1;
 	memset(cat->lens, 0, sizeof cat->lens);
+	cat->acl_scope = 0;
 	for (uint32_t i = 0; i < cat->nzones; i++) {
 		const struct dbl_wname *n = &cat->zones[i].name;
 		uint32_t h = name_hash(n->b, n->len) & cat->index_mask;
+		if (cat->zones[i].flags & DBL_ZONE_GLOBAL_ACL) {
+			cat->acl_scope = cat->zones[i].acl_scope; /* no query name finds it */
+			continue;
+		}
 		cat->lens[n->len >> 6] |= 1ull << (n->len & 63);
 		while (cat->index[h])
 			h = (h + 1) & cat->index_mask;

@@ -33,9 +33,10 @@ struct dbl_soa {
 	uint32_t serial, refresh, retry, expire, minimum;
 };
 
-#define DBL_SCOPE_IP4  0x1u /* scope has IPv4 data */
-#define DBL_SCOPE_IP6  0x2u /* scope has IPv6 data */
-#define DBL_SCOPE_NAME 0x4u /* scope has name data (dnset, generic, BIND) */
+#define DBL_SCOPE_IP4   0x1u /* scope has IPv4 data */
+#define DBL_SCOPE_IP6   0x2u /* scope has IPv6 data */
+#define DBL_SCOPE_NAME  0x4u /* scope has name data (dnset, generic, BIND) */
+#define DBL_SCOPE_DNSET 0x8u /* scope has a dnset (ACL "always listed" applies) */
 
 struct dbl_scope {
 	uint32_t id;     /* key prefix in "ip4"/"ip6"/"name" */
@@ -46,7 +47,8 @@ struct dbl_scope {
 	uint8_t sub[DBL_NAME_MAX];
 };
 
-#define DBL_ZONE_FAILED 0x1u /* no usable data: answer SERVFAIL */
+#define DBL_ZONE_FAILED     0x1u /* no usable data: answer SERVFAIL */
+#define DBL_ZONE_GLOBAL_ACL 0x2u /* not a zone: the global ACL (`:acl:file`), root name */
 
 struct dbl_glue {
 	uint8_t ns;       /* index into ns[] */
@@ -74,6 +76,9 @@ struct dbl_zone {
 	struct dbl_glue glue[DBL_GLUE_MAX];
 	uint8_t nscopes;
 	struct dbl_scope scopes[DBL_SCOPES_MAX];
+	/* The zone's ACL (dbl_acl.h): its scope id in "ip4"/"ip6", 0 = none.
+	 * Not one of scopes[]: no query name maps to it. */
+	uint32_t acl_scope;
 };
 
 /* Serialise z into buf (capacity cap). Returns bytes written, or
@@ -94,6 +99,9 @@ struct dbl_catalog {
 	 * query name has up to 128 suffixes and usually one or two zone
 	 * name lengths match, so the others are skipped without hashing. */
 	uint64_t lens[4];
+	/* The global ACL's scope (the DBL_ZONE_GLOBAL_ACL record, which is
+	 * left out of the index), 0 = none. */
+	uint32_t acl_scope;
 };
 
 /* Build the name index over cat->zones (which the caller allocated with

@@ -43,9 +43,9 @@ struct dbl_dsops {
 extern const struct dbl_dsops dbl_ds_ip4set, dbl_ds_ip4tset, dbl_ds_ip4trie;
 extern const struct dbl_dsops dbl_ds_ip6tset, dbl_ds_ip6trie;
 extern const struct dbl_dsops dbl_ds_dnset, dbl_ds_generic, dbl_ds_bind;
-extern const struct dbl_dsops dbl_ds_combined;
+extern const struct dbl_dsops dbl_ds_combined, dbl_ds_acl;
 
-/* Type by name, NULL if unknown (acl is not supported yet). */
+/* Type by name, NULL if unknown. */
 const struct dbl_dsops *dbl_dsops_find(const char *name);
 
 struct dbl_dsb {

@@ -22,7 +22,7 @@ const struct dbl_dsops dbl_ds_combined = {
 
 static const struct dbl_dsops *const types[] = {
     &dbl_ds_ip4set, &dbl_ds_ip4tset, &dbl_ds_ip4trie,  &dbl_ds_ip6tset, &dbl_ds_ip6trie,
-    &dbl_ds_dnset,  &dbl_ds_generic, &dbl_ds_combined, &dbl_ds_bind,
+    &dbl_ds_dnset,  &dbl_ds_generic, &dbl_ds_combined, &dbl_ds_bind,    &dbl_ds_acl,
 };
 
 const struct dbl_dsops *dbl_dsops_find(const char *name)
@@ -39,10 +39,6 @@ bool dbl_dataset_type_known(const char *type)
 }
 
 /* ---- zone specs ----------------------------------------------------------- */
-
-#define ACL_TODO                                                                                   \
-	"dataset type 'acl' is not supported yet (behaviour contract section 4, a later "          \
-	"issue)"
 
 static int spec_err(char *err, size_t cap, const char *fmt, const char *arg)
 {
@@ -72,11 +68,10 @@ int dbl_zonespec_parse(struct dbl_zonespec *out, const char *spec, char *err, si
 		return spec_err(err, errcap, "invalid dataset type in '%.60s'", spec);
 	memcpy(out->type, t, tlen);
 	out->type[tlen] = '\0';
-	if (strcmp(out->type, "acl") == 0)
-		return spec_err(err, errcap, "%s", ACL_TODO);
 	if (!dbl_dataset_type_known(out->type))
 		return spec_err(err, errcap, "unknown dataset type '%.32s'", out->type);
-	if (out->zone.len <= 1)
+	/* An empty zone name is the global ACL (rbldnsd: acl only). */
+	if (out->zone.len <= 1 && (p != spec || strcmp(out->type, "acl") != 0))
 		return spec_err(err, errcap, "missing domain name in '%.60s'", spec);
 	/* rbldnsd splits the file list on both ',' and ':' */
 	for (f++; *f;) {
@@ -347,8 +342,7 @@ int dbl_dataset_load(const struct dbl_zonespec *zs, const struct dbl_parse_opts 
 	*nout = 0;
 	make_label(&pc);
 	if (!ops)
-		return dbl_perr(&pc, DBL_ESYNTAX, "%s",
-		                strcmp(zs->type, "acl") == 0 ? ACL_TODO : "unknown dataset type");
+		return dbl_perr(&pc, DBL_ESYNTAX, "%s", "unknown dataset type");
 	pc.combined = ops == &dbl_ds_combined;
 	if (!(pc.base = dbl_dsb_new(ops, pc.label)))
 		return -ENOMEM;

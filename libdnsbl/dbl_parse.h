@@ -32,7 +32,7 @@ struct dbl_zonespec {
 
 /* Parse "zone:type:file[,file...]". spec is borrowed. Returns 0 or
  * DBL_ESYNTAX with a reason in err (errcap bytes): no ':' separators, bad
- * or empty zone name, unknown type (acl included, see below), no file, more
+ * or empty zone name (allowed for acl: the global ACL), unknown type, no file, more
  * than DBL_SPEC_FILES_MAX files. On success the caller owns out->files and
  * releases them with dbl_zonespec_free(). */
 int dbl_zonespec_parse(struct dbl_zonespec *out, const char *spec, char *err, size_t errcap);
@@ -45,8 +45,7 @@ struct dbl_parse_opts {
 };
 
 /* Is type a dataset type this build supports? ip4set ip4tset ip4trie
- * ip6tset ip6trie dnset generic combined bind. Not yet "acl" (behaviour
- * contract section 4, a later issue): specs naming it are refused. */
+ * ip6tset ip6trie dnset generic combined bind acl. */
 bool dbl_dataset_type_known(const char *type);
 
 /* Load the files of one zone spec. On success returns 0 and sets *out to a

@@ -12,8 +12,11 @@
  *      classes REFUSED; IN answered with AA, ANY without AA;
  *   6. qtype: AXFR/IXFR REFUSED, TSIG/MAILB/MAILA NOTIMP (as rbldnsd);
  *      every other type is ordinary data (CAA, 249, 65535...);
- *   7. zone: none (or no data loaded) REFUSED, failed/expired SERVFAIL,
- *      else dbl_answer_zone().
+ *   7. zone: none (or no data loaded) REFUSED; the zone's ACL (ignore:
+ *      drop); failed/expired SERVFAIL; ACL refuse REFUSED; else
+ *      dbl_answer_zone() (ACL empty/always change the DNSBL data there).
+ * Before all of these, the global ACL's ignore drops the packet
+ * (contract section 4, dbl_acl.h).
  * Every response carries the question as received; a query with a valid
  * OPT gets OPT back. A response whose required records do not fit the
  * limit is cut back to the question (and OPT) with TC set (contract 6.2).
@@ -21,6 +24,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "dbl_acl.h"
 #include "dbl_answer.h"
 #include "dbl_err.h"
 #include "dbl_query.h"
@@ -61,14 +65,17 @@ static unsigned chaos(struct dbl_resp *w, const struct dbl_query_opts *o, const 
 	return DBL_RC_NOERROR;
 }
 
-/* Class IN/ANY data query: find the zone and answer from it. */
+/* Class IN/ANY data query: find the zone and answer from it. acl holds
+ * the global ACL's result; the zone's ACL is folded in here. Returns an
+ * rcode or DBL_EDROP (ACL ignore). */
 static int zone_query(struct dbl_rtxn *r, const struct dbl_query_opts *o,
                       const struct dbl_query_env *env, const struct dbl_msg *m, struct dbl_resp *w,
-                      struct dbl_query_info *info, bool *aa)
+                      struct dbl_query_info *info, bool *aa, struct dbl_acl_result *acl)
 {
 	const struct dbl_zone *z;
 	struct dbl_ans a;
 	size_t zoff = 0;
+	bool status;
 	int rc;
 
 	if (!r || !r->db)
@@ -77,6 +84,12 @@ static int zone_query(struct dbl_rtxn *r, const struct dbl_query_opts *o,
 	if (!z)
 		return DBL_RC_REFUSED;
 	info->zone = z;
+	/* As rbldnsd: the zone ACL's ignore drops, then an unusable zone is
+	 * SERVFAIL, then refuse refuses everything (metadata too). */
+	if (dbl_acl_lookup(r, z->acl_scope, env, acl))
+		return DBL_RC_SERVFAIL;
+	if (acl->action == DBL_ACL_IGNORE)
+		return DBL_EDROP;
 	memset(&a, 0, sizeof a);
 	a.r = r;
 	a.o = o;
@@ -84,14 +97,14 @@ static int zone_query(struct dbl_rtxn *r, const struct dbl_query_opts *o,
 	a.m = m;
 	a.w = w;
 	a.zoff = zoff;
-	if (dbl_answer_is_status(&a)) {
-		rc = dbl_answer_status(&a, env->now);
-	} else {
-		if ((z->flags & DBL_ZONE_FAILED) ||
-		    (z->expires != 0 && env->now >= 0 && z->expires <= (uint64_t)env->now))
-			return DBL_RC_SERVFAIL;
-		rc = dbl_answer_zone(&a);
-	}
+	a.acl = acl->action == DBL_ACL_NONE ? NULL : acl;
+	status = dbl_answer_is_status(&a);
+	if (!status && ((z->flags & DBL_ZONE_FAILED) ||
+	                (z->expires != 0 && env->now >= 0 && z->expires <= (uint64_t)env->now)))
+		return DBL_RC_SERVFAIL;
+	if (acl->action == DBL_ACL_REFUSE)
+		return DBL_RC_REFUSED;
+	rc = status ? dbl_answer_status(&a, env->now) : dbl_answer_zone(&a);
 	if (rc < 0)
 		return DBL_RC_SERVFAIL; /* a record of this zone does not decode */
 	info->listed = a.listed;
@@ -108,19 +121,28 @@ int dbl_query(struct dbl_rtxn *r, const struct dbl_query_opts *o, const struct d
               struct dbl_query_info *info)
 {
 	struct dbl_query_info scratch;
+	struct dbl_acl_result acl;
 	struct dbl_msg m;
 	struct dbl_resp w;
 	struct dbl_resp_mark question;
 	size_t lim, optlen;
 	uint8_t flags1;
 	unsigned rcode;
-	bool aa = false;
+	bool aa = false, acl_bad;
+	int zrc;
 
 	if (!info)
 		info = &scratch;
 	memset(info, 0, sizeof *info);
 	if (!o || !env || !resp)
 		return -EINVAL;
+	/* The global ACL first: its ignore drops every packet (rbldnsd
+	 * checks it before parsing). A record that does not decode leaves
+	 * the result as it is; zone queries then answer SERVFAIL below. */
+	memset(&acl, 0, sizeof acl);
+	acl_bad = r && r->db && dbl_acl_lookup(r, r->db->cat.acl_scope, env, &acl) != 0;
+	if (acl.action == DBL_ACL_IGNORE)
+		return DBL_EDROP;
 	if (dbl_msg_parse(&m, req, reqlen))
 		return DBL_EDROP;
 	info->qtype = m.qtype;
@@ -150,8 +172,12 @@ int dbl_query(struct dbl_rtxn *r, const struct dbl_query_opts *o, const struct d
 		rcode = DBL_RC_REFUSED; /* contract 6.4: data moves by rsync */
 	else if (m.qtype == DBL_T_TSIG || m.qtype == DBL_T_MAILB || m.qtype == DBL_T_MAILA)
 		rcode = DBL_RC_NOTIMP;
+	else if (acl_bad)
+		rcode = DBL_RC_SERVFAIL;
+	else if ((zrc = zone_query(r, o, env, &m, &w, info, &aa, &acl)) == DBL_EDROP)
+		return DBL_EDROP; /* the zone's ACL: ignore */
 	else
-		rcode = (unsigned)zone_query(r, o, env, &m, &w, info, &aa);
+		rcode = (unsigned)zrc;
 
 	if (rcode != DBL_RC_NOERROR && rcode != DBL_RC_NXDOMAIN)
 		dbl_resp_rollback(&w, &question); /* errors carry the question only */

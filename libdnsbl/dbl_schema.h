@@ -16,6 +16,7 @@
  *   "ip6"     u32 scope | u8[16] last addr          u8[16] first addr | u32 vsid
  *   "name"    u32 scope | namekey                   u32 exact vsid | u32 wild vsid
  *   "vset"    u32 vsid                              value-set blob (below)
+ *   (ACLs use "ip4"/"ip6" under their own scope ids, see "ACL scopes")
  *
  * Scopes. A zone has one scope per lookup domain: scope "" is the zone apex
  * (plain datasets and combined `$DATASET ... @` sections); each combined
@@ -41,6 +42,21 @@
  *               nearest wildcard is here (0 = none). The merge already folds
  *               in each dataset's nearer-or-equal wildcard ancestors, so the
  *               query only walks its own suffixes longest-first.
+ *
+ * ACL scopes (client access lists, `zone:acl:file` and the global
+ * `:acl:file`). Each acl dataset gets one scope id of its own, stored in its
+ * zone record's acl_scope (the global ACL: a zone record with the root name
+ * and flag DBL_ZONE_GLOBAL_ACL, never matched by a query). Its entries are
+ * intervals of CLIENT addresses in "ip4"/"ip6" under that scope, resolved
+ * at load time like an ip4trie/ip6trie (longest prefix wins, `:pass` is a
+ * gap, so a pass inside a larger entry punches a hole in it). The interval's
+ * value set has one DBL_ITEM_LISTING item: A 0.0.0.0 (never a valid A
+ * value, the parser rejects it) is an action named by its TXT, "ignore",
+ * "refuse" or "empty"; any other A is "always listed" with that A/TXT
+ * ("$" = the client address).
+ * A query makes one lookup in the global ACL and one in its zone's ACL
+ * (dbl_acl.h); precedence between the two (ignore > refuse > empty >
+ * always, the global "always" value first) is a comparison of two actions.
  *
  * Value sets ("vset"), interned: identical merged answers share one vsid.
  *   u16 item count, then items:
@@ -69,7 +85,7 @@
 
 #include <stdint.h>
 
-#define DBL_SCHEMA_VERSION 1u
+#define DBL_SCHEMA_VERSION 2u /* 2: ACL scopes, zone record acl_scope */
 
 #define DBL_VSID_NONE  0u /* no record */
 #define DBL_VSID_EMPTY 1u /* matched, but excluded: answer "not listed" */

@@ -314,10 +314,15 @@ int dbl_special(struct dbl_pctx *pc, char *s)
 	struct dbl_dsb *scope = pc->cur ? pc->cur : pc->base;
 	char *w;
 
-	if ((w = firstword(s, "soa")))
-		return sp_soa(pc, w);
-	if ((w = firstword(s, "ns")) || (w = firstword(s, "nameserver")))
-		return sp_ns(pc, w);
+	if ((w = firstword(s, "soa")) || (w = firstword(s, "ns")) ||
+	    (w = firstword(s, "nameserver"))) {
+		if (pc->base && pc->base->ops == &dbl_ds_acl) {
+			/* as rbldnsd: an ACL has no zone data of its own */
+			dbl_pwarn(pc, "$SOA and $NS are not allowed in an acl dataset");
+			return 1;
+		}
+		return (s[0] | 0x20) == 's' ? sp_soa(pc, w) : sp_ns(pc, w);
+	}
 	if ((w = firstword(s, "ttl"))) {
 		uint32_t ttl;
 		const char *e = parse_ttl(w, &ttl, DBL_TTL_DEFAULT);

@@ -558,6 +558,8 @@ int main(int argc, char **argv)
 		} else if (z->action == LOAD_FAILED) {
 			bz->flags = DBL_ZONE_FAILED;
 		}
+		if (z->name.len == 1)
+			bz->flags |= DBL_ZONE_GLOBAL_ACL; /* the ':acl:file' spec */
 		refused += z->action == LOAD_KEEP || z->action == LOAD_FAILED;
 	}
 	t1 = now_mono();

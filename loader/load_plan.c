@@ -48,6 +48,27 @@ static int fingerprint(struct load_zone *z)
 	return 0;
 }
 
+/* As rbldnsd: at most one acl per zone (and one global ACL), and a zone
+ * needs data besides its ACL. */
+static int check_acls(const struct load_zone *z)
+{
+	size_t nacl = 0;
+
+	for (size_t s = 0; s < z->nspecs; s++)
+		nacl += strcmp(z->specs[s].type, "acl") == 0;
+	if (nacl > 1) {
+		dbl_log(DBL_LOG_ERR, "zone %s: more than one acl dataset (%s)",
+		        z->name.len > 1 ? z->text : "'' (global ACL)", "rbldnsd allows one");
+		return DBL_ESYNTAX;
+	}
+	if (z->name.len > 1 && nacl == z->nspecs) {
+		dbl_log(DBL_LOG_ERR, "zone %s: missing data for zone (only an acl dataset)",
+		        z->text);
+		return DBL_ESYNTAX;
+	}
+	return 0;
+}
+
 int load_plan_make(struct load_plan *p, char **specs, int nspecs)
 {
 	memset(p, 0, sizeof *p);
@@ -79,7 +100,10 @@ int load_plan_make(struct load_plan *p, char **specs, int nspecs)
 		z->specs[z->nspecs++] = zs; /* ownership moves to the plan */
 	}
 	for (size_t k = 0; k < p->nzones; k++) {
-		int rc = fingerprint(&p->zones[k]);
+		int rc = check_acls(&p->zones[k]);
+		if (rc)
+			return rc;
+		rc = fingerprint(&p->zones[k]);
 		if (rc)
 			return rc;
 	}

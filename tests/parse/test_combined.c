@@ -191,9 +191,13 @@ static void test_zonespec(void)
 	CHECK_INT(dbl_zonespec_parse(&zs, "nozone", err, sizeof err), DBL_ESYNTAX);
 	CHECK_INT(dbl_zonespec_parse(&zs, ":ip4set:f", err, sizeof err), DBL_ESYNTAX);
 	CHECK(strstr(err, "missing domain name") != NULL);
-	CHECK_INT(dbl_zonespec_parse(&zs, "bl.test:acl:f", err, sizeof err), DBL_ESYNTAX);
-	CHECK(strstr(err, "'acl' is not supported yet") != NULL);
-	CHECK_INT(dbl_zonespec_parse(&zs, ":acl:f", err, sizeof err), DBL_ESYNTAX);
+	/* acl: per zone, and with an empty zone name the global ACL */
+	CHECK_INT(dbl_zonespec_parse(&zs, "bl.test:acl:f", err, sizeof err), 0);
+	dbl_zonespec_free(&zs);
+	CHECK_INT(dbl_zonespec_parse(&zs, ":acl:f", err, sizeof err), 0);
+	CHECK(zs.zone.len == 1 && zs.zone.b[0] == 0);
+	dbl_zonespec_free(&zs);
+	CHECK_INT(dbl_zonespec_parse(&zs, ".:acl:f", err, sizeof err), DBL_ESYNTAX);
 	CHECK_INT(dbl_zonespec_parse(&zs, "bl.test:ip4sett:f", err, sizeof err), DBL_ESYNTAX);
 	CHECK(strstr(err, "unknown dataset type 'ip4sett'") != NULL);
 	CHECK_INT(dbl_zonespec_parse(&zs, "bl.test:ip4set", err, sizeof err), DBL_ESYNTAX);
@@ -208,15 +212,15 @@ static void test_zonespec(void)
 	      dbl_dataset_type_known("ip4trie") && dbl_dataset_type_known("ip6tset") &&
 	      dbl_dataset_type_known("ip6trie") && dbl_dataset_type_known("dnset") &&
 	      dbl_dataset_type_known("generic") && dbl_dataset_type_known("combined") &&
-	      dbl_dataset_type_known("bind"));
-	CHECK(!dbl_dataset_type_known("acl") && !dbl_dataset_type_known("IP4SET"));
-	/* a hand-made spec of type acl is refused by the loader too */
+	      dbl_dataset_type_known("bind") && dbl_dataset_type_known("acl"));
+	CHECK(!dbl_dataset_type_known("IP4SET"));
+	/* a hand-made spec of an unknown type is refused by the loader */
 	memset(&zs, 0, sizeof zs);
-	strcpy(zs.type, "acl");
+	strcpy(zs.type, "acl2");
 	zs.zone.len = 1;
 	pt_logreset();
 	CHECK_INT(dbl_dataset_load(&zs, &pt_opts, &ds, &nds), DBL_ESYNTAX);
-	CHECK(strstr(pt_log, "not supported yet") != NULL);
+	CHECK(strstr(pt_log, "unknown dataset type") != NULL);
 }
 
 int main(void)
