@@ -14,6 +14,7 @@
 
 struct dbl_query_opts qt_opts;
 struct dbl_query_env qt_env;
+struct dbl_rtxn *qt_rtxn_override;
 
 static char tmpdir[64];
 static char dbpath[128];
@@ -655,7 +656,10 @@ struct qt_resp *qt_run(const uint8_t *req, size_t len, size_t cap)
 	static struct qt_resp resp;
 
 	memset(&resp.info, 0xAB, sizeof resp.info);
-	resp.n = dbl_query(db ? &rtxn : NULL, &qt_opts, &qt_env, req, len, resp.b, cap, &resp.info);
+	resp.n = dbl_query(qt_rtxn_override ? qt_rtxn_override
+	                   : db             ? &rtxn
+	                                    : NULL,
+	                   &qt_opts, &qt_env, req, len, resp.b, cap, &resp.info);
 	if (resp.n > 0)
 		parse(&resp);
 	else

@@ -23,6 +23,9 @@ struct dbl_rtxn *qt_rtxn(void);
  * EDNS payload 1232. Tests may change them; qt_reset_opts() restores. */
 extern struct dbl_query_opts qt_opts;
 extern struct dbl_query_env qt_env;
+/* When set, qt_run() queries this transaction instead of the fixture's
+ * (tests with a database of their own, e.g. test_acl.c). */
+extern struct dbl_rtxn *qt_rtxn_override;
 void qt_reset_opts(void);
 
 /* Build a query. name is presentation text (case kept, no escapes);
