@@ -54,6 +54,16 @@ void dnsd_cli_usage(FILE *f)
 	      "      --tcp-max N        at most N TCP connections at once, 1..65535\n"
 	      "                         (default 256); further connections are accepted and\n"
 	      "                         closed at once. Each takes up to 128 KiB of buffers\n"
+	      "      --rrl RATE         response-rate limiting (default off): at most RATE\n"
+	      "                         UDP responses per second to one client prefix\n"
+	      "                         (IPv4 /24, IPv6 /56), 1..1000000, bursts of one\n"
+	      "                         second; the excess is dropped or slipped. TCP is\n"
+	      "                         never limited\n"
+	      "      --rrl-slip N       send every Nth limited response as an empty reply\n"
+	      "                         with TC set, so real clients retry over TCP;\n"
+	      "                         0 drops them all, 0..100 (default 2)\n"
+	      "      --rrl-loopback     also limit loopback clients (127.0.0.0/8, ::1),\n"
+	      "                         which are exempt by default\n"
 	      "  -T, --threads N        UDP threads, 1..256 (default: the number of CPUs\n"
 	      "                         dnsbld may run on). Each thread runs its own event\n"
 	      "                         loop with its own socket per --listen address\n"
@@ -265,7 +275,10 @@ enum {
 	OPT_USER,
 	OPT_PIDFILE,
 	OPT_LOG,
-	OPT_SYSLOG
+	OPT_SYSLOG,
+	OPT_RRL,
+	OPT_RRL_SLIP,
+	OPT_RRL_LOOPBACK
 };
 
 /* Every long option is also a config file key (dnsbl.conf(5)). */
@@ -279,6 +292,9 @@ static const struct option longopts[] = {
     {"tcp-idle", required_argument, NULL, OPT_TCP_IDLE},
     {"tcp-max", required_argument, NULL, OPT_TCP_MAX},
     {"threads", required_argument, NULL, 'T'},
+    {"rrl", required_argument, NULL, OPT_RRL},
+    {"rrl-slip", required_argument, NULL, OPT_RRL_SLIP},
+    {"rrl-loopback", no_argument, NULL, OPT_RRL_LOOPBACK},
     {"user", required_argument, NULL, OPT_USER},
     {"pidfile", required_argument, NULL, OPT_PIDFILE},
     {"log", required_argument, NULL, OPT_LOG},
@@ -320,6 +336,7 @@ int dnsd_cli_parse(struct dnsd_opts *o, int argc, char **argv)
 	o->tcp_max = DNSD_DEFAULT_TCP_MAX;
 	o->threads = 0; /* 0: not given, dnsd_default_threads() after parsing */
 	o->log_level = DBL_LOG_NOTICE;
+	o->rrl.slip = DNSD_DEFAULT_RRL_SLIP;
 	cur_opts = o;
 	if (dbl_conf_merge(&o->conf, PROG, DBL_PROG_DNSBLD, longopts, SHORTOPTS, argc, argv))
 		return DNSD_CLI_USAGE;
@@ -377,6 +394,18 @@ int dnsd_cli_parse(struct dnsd_opts *o, int argc, char **argv)
 		case 'T':
 			if (parse_uint(arg, 1, DNSD_THREADS_MAX, &o->threads))
 				return bad("--threads", arg, "expected a number from 1 to 256");
+			break;
+		case OPT_RRL:
+			if (parse_uint(arg, 1, DNSD_RRL_RATE_MAX, &o->rrl.rate))
+				return bad("--rrl", arg,
+				           "expected responses per second, 1 to 1000000");
+			break;
+		case OPT_RRL_SLIP:
+			if (parse_uint(arg, 0, DNSD_RRL_SLIP_MAX, &o->rrl.slip))
+				return bad("--rrl-slip", arg, "expected a number from 0 to 100");
+			break;
+		case OPT_RRL_LOOPBACK:
+			o->rrl.loopback = true;
 			break;
 		case 'v':
 			if (o->log_level < DBL_LOG_INFO)

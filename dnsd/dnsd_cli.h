@@ -13,6 +13,7 @@
 #include <sys/socket.h>
 
 #include "dbl_conf.h"
+#include "dnsd_rrl.h"
 
 #define DNSD_LISTEN_MAX 16 /* 16 --listen options: far more than a mirror needs */
 
@@ -22,6 +23,8 @@
 #define DNSD_DEFAULT_TCP_IDLE 10u   /* seconds; RFC 7766 6.2.3 suggests "a few seconds" */
 #define DNSD_DEFAULT_TCP_MAX  256u
 #define DNSD_DEFAULT_LISTEN   "127.0.0.1:53"
+#define DNSD_DEFAULT_RRL_SLIP 2u /* as BIND and NSD: every other limited reply is TC=1 */
+#define DNSD_RRL_SLIP_MAX     100u
 
 /* Limits enforced on option values. */
 #define DNSD_TTL_MAX      2147483647u /* RFC 2181 8: TTL is 31 bits */
@@ -43,12 +46,13 @@ struct dnsd_opts {
 	uint16_t edns_payload;
 	uint32_t tcp_idle; /* seconds */
 	uint32_t tcp_max;
-	uint32_t threads;    /* UDP threads, 1..DNSD_THREADS_MAX (default: usable CPUs) */
-	int log_level;       /* DBL_LOG_NOTICE, _INFO (--verbose) or _DEBUG (--debug) */
-	bool log_syslog;     /* --log syslog / --syslog */
-	bool check;          /* --check: validate, open the database, exit */
-	const char *user;    /* --user NAME: drop to it after binding (borrowed) */
-	const char *pidfile; /* --pidfile FILE (borrowed) */
+	uint32_t threads;         /* UDP threads, 1..DNSD_THREADS_MAX (default: usable CPUs) */
+	int log_level;            /* DBL_LOG_NOTICE, _INFO (--verbose) or _DEBUG (--debug) */
+	bool log_syslog;          /* --log syslog / --syslog */
+	bool check;               /* --check: validate, open the database, exit */
+	const char *user;         /* --user NAME: drop to it after binding (borrowed) */
+	const char *pidfile;      /* --pidfile FILE (borrowed) */
+	struct dnsd_rrl_conf rrl; /* --rrl, --rrl-slip, --rrl-loopback (rate 0 = off) */
 	/* Command line merged with --config FILE; every borrowed string above
 	 * points into conf.argv or argv. Freed by dnsd_cli_free(). */
 	struct dbl_conf conf;

@@ -42,6 +42,20 @@ static void log_stats(const struct dnsd_server *s)
 	        (unsigned long long)t.truncated, (unsigned long long)t.tcp_accepted,
 	        (unsigned long long)t.tcp_refused, (unsigned long long)t.tcp_timeouts,
 	        (unsigned long long)s->data.switches, s->nworkers, (unsigned long long)t.batches);
+	if (s->opts && s->opts->rrl.rate) {
+		struct dnsd_rrl_stats r = {0};
+		for (unsigned i = 0; i < s->nworkers; i++) {
+			const struct dnsd_rrl_stats *x = &s->workers[i]->rrl.st;
+			r.rrl_limited += x->rrl_limited;
+			r.rrl_slipped += x->rrl_slipped;
+			r.rrl_dropped += x->rrl_dropped;
+			r.rrl_evicted += x->rrl_evicted;
+		}
+		dbl_log(DBL_LOG_NOTICE,
+		        "rrl: limited %llu (slipped %llu, dropped %llu), buckets reused %llu",
+		        (unsigned long long)r.rrl_limited, (unsigned long long)r.rrl_slipped,
+		        (unsigned long long)r.rrl_dropped, (unsigned long long)r.rrl_evicted);
+	}
 	if (dbl_log_enabled(DBL_LOG_INFO) && s->nworkers > 1)
 		for (unsigned i = 0; i < s->nworkers; i++)
 			dbl_log(DBL_LOG_INFO,
@@ -220,7 +234,7 @@ static int listen_one(struct dnsd_server *s, const struct sockaddr_storage *want
 int dnsd_server_start(struct dnsd_server *s, uv_loop_t *loop, const struct dnsd_opts *o)
 {
 	unsigned n = o->threads ? o->threads : 1;
-	char status[256];
+	char status[256], rrl[80] = "";
 	int rc;
 
 	s->loop = loop;
@@ -280,10 +294,14 @@ int dnsd_server_start(struct dnsd_server *s, uv_loop_t *loop, const struct dnsd_
 			return rc;
 		}
 	}
+	if (o->rrl.rate)
+		snprintf(rrl, sizeof rrl, ", rrl %u/s per prefix slip %u%s", o->rrl.rate,
+		         o->rrl.slip, o->rrl.loopback ? " incl. loopback" : "");
 	dbl_log(DBL_LOG_NOTICE,
-	        "%s started: db %s, threads %u, ttl %u, edns payload %u, tcp max %u idle %us%s%s",
+	        "%s started: db %s, threads %u, ttl %u, edns payload %u, tcp max %u idle %us%s%s%s",
 	        s->version, o->db_dir, n, o->ttl, o->edns_payload, o->tcp_max, o->tcp_idle,
-	        o->ns_in_auth ? ", ns in auth" : "", o->hide_version ? ", version hidden" : "");
+	        o->ns_in_auth ? ", ns in auth" : "", o->hide_version ? ", version hidden" : "",
+	        rrl);
 	data_status(s, status, sizeof status);
 	dnsd_notify_ready(&s->notify, loop, status);
 	return 0;

@@ -118,6 +118,27 @@ static void log_query(const struct sockaddr *peer, bool tcp, const uint8_t *req,
 
 /* ---- answering ---- */
 
+/* UDP response-rate limiting (dnsd_rrl.h): the response of n bytes is
+ * sent as is, cut to a TC=1 reply (slip), or dropped (DBL_EDROP). TCP is
+ * never limited: it is where slipped clients go. */
+static int rate_limit(struct dnsd_worker *w, uint8_t *resp, int n, const struct sockaddr *peer)
+{
+	switch (dnsd_rrl_check(&w->rrl, peer, uv_now(w->loop))) {
+	case DNSD_RRL_SEND:
+		return n;
+	case DNSD_RRL_SLIP: {
+		size_t m = dnsd_rrl_slip(resp, (size_t)n);
+		if (m > 0)
+			return (int)m;
+		break;
+	}
+	case DNSD_RRL_DROP:
+		break;
+	}
+	w->st.dropped++;
+	return DBL_EDROP;
+}
+
 int dnsd_worker_answer(struct dnsd_worker *w, const uint8_t *req, size_t len, uint8_t *resp,
                        size_t cap, bool tcp, const struct sockaddr *peer)
 {
@@ -159,8 +180,11 @@ int dnsd_worker_answer(struct dnsd_worker *w, const uint8_t *req, size_t len, ui
 			w->st.errors++;
 		if (n != DBL_EDROP && n != 0 && dnsd_ratelimit(w->loop, &w->err_log_last, 10))
 			dbl_log(DBL_LOG_ERR, "query failed: %s", dbl_strerror(n));
-	} else if (info.truncated) {
-		w->st.truncated++;
+	} else {
+		if (!tcp && w->rrl.tab)
+			n = rate_limit(w, resp, n, peer);
+		if (n > 0 && info.truncated)
+			w->st.truncated++;
 	}
 	if (dbl_log_enabled(DBL_LOG_DEBUG))
 		log_query(peer, tcp, req, len, n, &info);
@@ -242,6 +266,8 @@ int dnsd_worker_create(struct dnsd_worker **out, struct dnsd_server *s, unsigned
 	w->srv = s;
 	atomic_init(&w->stop_req, false);
 	dnsd_reader_init(&w->reader, &s->data);
+	if (dnsd_rrl_init(&w->rrl, &s->opts->rrl))
+		return UV_ENOMEM;
 	if (id == 0) {
 		w->loop = s->loop;
 	} else {
@@ -334,5 +360,7 @@ void dnsd_worker_join(struct dnsd_worker *w)
 
 void dnsd_worker_destroy(struct dnsd_worker *w)
 {
+	if (w)
+		dnsd_rrl_free(&w->rrl);
 	free(w);
 }

@@ -30,6 +30,7 @@
 #include <uv.h>
 
 #include "dnsd_data.h"
+#include "dnsd_rrl.h"
 #include "dnsd_udp.h"
 
 struct dnsd_server;
@@ -68,6 +69,7 @@ struct dnsd_worker {
 	time_t now;
 	uint64_t err_log_last; /* rate limit for internal-error messages */
 	struct dnsd_stats st;
+	struct dnsd_rrl rrl; /* UDP response-rate limiting (off: rrl.tab NULL) */
 	struct dnsd_udp udp; /* last: its buffers are most of the struct */
 };
 

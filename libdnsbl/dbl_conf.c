@@ -42,6 +42,9 @@ const struct dbl_conf_key dbl_conf_keys[] = {
     {"debug", D, 0},
     {"user", D, 0},
     {"pidfile", D, DBL_KEY_PATH},
+    {"rrl", D, 0},
+    {"rrl-slip", D, 0},
+    {"rrl-loopback", D, 0},
     /* being added on other branches (issue 5): metrics endpoint, query log */
     {"metrics", D, 0},
     {"query-log", D, DBL_KEY_PATH},
