@@ -403,13 +403,15 @@ static bool always_applies(const struct dbl_scope *sc, const uint8_t *key, size_
 	uint8_t v6[16];
 	uint32_t v4;
 
+	if ((sc->flags & DBL_SCOPE_DNSET) && keylen > 0)
+		return true; /* a dnset takes any name, addresses included */
 	if (dbl_key_ip4(key, keylen, &v4))
 		return (sc->flags & DBL_SCOPE_IP4) != 0;
 	if (dbl_key_ip6(key, keylen, v6) &&
 	    ((sc->flags & DBL_SCOPE_IP6) ||
 	     ((sc->flags & DBL_SCOPE_IP4) && (dbl_ip6_v4mapped(v6, &v4) || dbl_ip6_6to4(v6, &v4)))))
 		return true;
-	return (sc->flags & DBL_SCOPE_DNSET) && keylen > 0;
+	return false;
 }
 
 static void emit_always(struct dbl_ans *a)

@@ -65,6 +65,21 @@ static unsigned chaos(struct dbl_resp *w, const struct dbl_query_opts *o, const 
 	return DBL_RC_NOERROR;
 }
 
+/* FORMERR and BADVERS are ours (contract 6.3); rbldnsd answers those
+ * queries as ordinary ones, so a client its zone ACL ignores gets nothing:
+ * we drop them too. */
+static bool zone_acl_ignores(struct dbl_rtxn *r, const struct dbl_query_env *env,
+                             const struct dbl_msg *m, struct dbl_acl_result acl)
+{
+	const struct dbl_zone *z;
+	size_t zoff;
+
+	if (!r || !r->db || (m->qclass != DBL_C_IN && m->qclass != DBL_C_ANY))
+		return false;
+	z = dbl_catalog_find(&r->db->cat, m->lname, &zoff);
+	return z && dbl_acl_lookup(r, z->acl_scope, env, &acl) == 0 && acl.action == DBL_ACL_IGNORE;
+}
+
 /* Class IN/ANY data query: find the zone and answer from it. acl holds
  * the global ACL's result; the zone's ACL is folded in here. Returns an
  * rcode or DBL_EDROP (ACL ignore). */
@@ -160,6 +175,9 @@ int dbl_query(struct dbl_rtxn *r, const struct dbl_query_opts *o, const struct d
 	 * AD, CD always 0. */
 	flags1 = m.flags1 & (DBL_F1_OPCODE | DBL_F1_RD);
 
+	if ((m.edns == DBL_EDNS_BAD || (m.edns == DBL_EDNS_OK && m.edns_version != 0)) &&
+	    zone_acl_ignores(r, env, &m, acl))
+		return DBL_EDROP;
 	if (m.edns == DBL_EDNS_BAD)
 		rcode = DBL_RC_FORMERR; /* no OPT back: we could not read it */
 	else if (m.edns == DBL_EDNS_OK && m.edns_version != 0)

@@ -152,13 +152,15 @@ class Servers:
         return p
 
 
-def exchange(port, packets, window=48, timeout=1.0, retries=2, time_limit=120.0):
+def exchange(port, packets, window=48, timeout=1.0, retries=2, time_limit=120.0,
+             source="127.0.0.1"):
     """Send every packet (its first 2 bytes are replaced by a fresh ID) to
     127.0.0.1:port over one UDP socket, keeping up to `window` in flight;
     match replies by ID. A packet without a reply is sent again after
     `timeout` seconds, at most `retries` times. Returns a list parallel to
     packets: reply bytes, or None for no reply. IDs of packets that were
-    resent are never reused (a late reply cannot be mistaken)."""
+    resent are never reused (a late reply cannot be mistaken). source: the
+    loopback address the packets are sent from (client ACL tests)."""
     results = [None] * len(packets)
     ids = list(range(65536))
     random.Random(port).shuffle(ids)
@@ -169,6 +171,7 @@ def exchange(port, packets, window=48, timeout=1.0, retries=2, time_limit=120.0)
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)
+        sock.bind((source, 0))
         sock.connect(("127.0.0.1", port))
         sock.setblocking(False)
         while (todo or pending) and time.monotonic() < stop_at:
