@@ -210,3 +210,15 @@ int dbl_ip6mask(uint8_t a[16], int bits)
 	}
 	return r;
 }
+
+void dbl_ip6_prefix_last(const uint8_t lo[16], int bits, uint8_t hi[16])
+{
+	memcpy(hi, lo, 16);
+	for (int i = 0; i < 16; i++) {
+		int keep = bits - 8 * i; /* network bits in this byte */
+		if (keep <= 0)
+			hi[i] = 0xff;
+		else if (keep < 8)
+			hi[i] |= (uint8_t)(0xff >> keep);
+	}
+}

@@ -47,6 +47,9 @@ int dbl_ip6cidr(const char *s, uint8_t a[16], const char **end);
 /* Clear the bits of a past prefix length bits. Returns 1 if any were set. */
 int dbl_ip6mask(uint8_t a[16], int bits);
 
+/* The last address hi of the prefix lo/bits (lo already masked). */
+void dbl_ip6_prefix_last(const uint8_t lo[16], int bits, uint8_t hi[16]);
+
 /* Value of one hex digit (either case), -1 if c is not one. Shared by the
  * zone-file parser and the query-name decoder. */
 static inline int dbl_hexval(int c)

@@ -135,12 +135,8 @@ static int acl_add_ip4(struct dbl_pctx *pc, struct dbl_dsb *b, uint32_t a, int b
 {
 	uint32_t last = a | ~dbl_ip4mask(bits);
 
-	/* rbldnsd: ignored when maxrange <= last - first */
-	if (pc->maxrange4 && pc->maxrange4 <= (uint64_t)(last - a)) {
-		dbl_pwarn(pc, "too large range (%llu) ignored (%llu max)",
-		          (unsigned long long)(last - a) + 1, (unsigned long long)pc->maxrange4);
+	if (dbl_ds_maxrange4_exceeded(pc, a, last))
 		return 0;
-	}
 	return dbl_dsb_add_ip4(b, a, last, (uint8_t)bits, vid);
 }
 
@@ -148,14 +144,7 @@ static int acl_add_ip6(struct dbl_dsb *b, const uint8_t a[16], int bits, int32_t
 {
 	uint8_t hi[16];
 
-	memcpy(hi, a, 16);
-	for (int i = 0; i < 16; i++) {
-		int keep = bits - 8 * i; /* network bits in this byte */
-		if (keep <= 0)
-			hi[i] = 0xff;
-		else if (keep < 8)
-			hi[i] |= (uint8_t)(0xff >> keep);
-	}
+	dbl_ip6_prefix_last(a, bits, hi);
 	return dbl_dsb_add_ip6(b, a, hi, (uint8_t)bits, vid);
 }
 

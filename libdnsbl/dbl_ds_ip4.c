@@ -24,17 +24,6 @@ static bool key_end_ok(char c)
 	return !c || DBL_ISSPACE(c) || DBL_ISCOMMENT(c) || c == ':';
 }
 
-static bool too_large(struct dbl_pctx *pc, uint32_t a, uint32_t last)
-{
-	/* rbldnsd: ignored when maxrange <= last - first */
-	if (pc->maxrange4 && pc->maxrange4 <= (uint64_t)(last - a)) {
-		dbl_pwarn(pc, "too large range (%llu) ignored (%llu max)",
-		          (unsigned long long)(last - a) + 1, (unsigned long long)pc->maxrange4);
-		return true;
-	}
-	return false;
-}
-
 /* count blocks of level idx (0 = /32 .. 3 = /8) from address addr */
 static int emit(struct dbl_dsb *b, unsigned idx, uint32_t addr, uint32_t count, int32_t vid)
 {
@@ -102,7 +91,7 @@ static int ip4set_line(struct dbl_pctx *pc, struct dbl_dsb *b, char *s)
 		dbl_pwarn(pc, "invalid range (non-zero host part)");
 		return 0;
 	}
-	if (too_large(pc, a, z))
+	if (dbl_ds_maxrange4_exceeded(pc, a, z))
 		return 0;
 	if (!excl && (rc = dbl_ds_entry_value(pc, b, e, &vid)) <= 0)
 		return rc;
@@ -159,7 +148,7 @@ static int ip4trie_line(struct dbl_pctx *pc, struct dbl_dsb *b, char *s)
 		dbl_pwarn(pc, "invalid range (non-zero host part)");
 		return 0;
 	}
-	if (too_large(pc, a, a | ~dbl_ip4mask(bits)))
+	if (dbl_ds_maxrange4_exceeded(pc, a, a | ~dbl_ip4mask(bits)))
 		return 0;
 	if (!excl && (rc = dbl_ds_entry_value(pc, b, e, &vid)) <= 0)
 		return rc;

@@ -19,19 +19,6 @@ static bool key_end_ok(char c)
 	return !c || DBL_ISSPACE(c) || DBL_ISCOMMENT(c) || c == ':';
 }
 
-/* [lo, hi] of the prefix lo/bits (lo already masked). */
-static void prefix_hi(const uint8_t lo[16], int bits, uint8_t hi[16])
-{
-	memcpy(hi, lo, 16);
-	for (int i = 0; i < 16; i++) {
-		int keep = bits - 8 * i; /* network bits in this byte */
-		if (keep <= 0)
-			hi[i] = 0xff;
-		else if (keep < 8)
-			hi[i] |= (uint8_t)(0xff >> keep);
-	}
-}
-
 static int ip6tset_line(struct dbl_pctx *pc, struct dbl_dsb *b, char *s)
 {
 	uint8_t a[16], hi[16];
@@ -66,7 +53,7 @@ static int ip6tset_line(struct dbl_pctx *pc, struct dbl_dsb *b, char *s)
 	}
 	if (excl)
 		return dbl_dsb_add_ip6(b, a, a, 128, DBL_VID_EXCLUDE);
-	prefix_hi(a, 64, hi);
+	dbl_ip6_prefix_last(a, 64, hi);
 	return dbl_dsb_add_ip6(b, a, hi, 64, 0);
 }
 
@@ -95,7 +82,7 @@ static int ip6trie_line(struct dbl_pctx *pc, struct dbl_dsb *b, char *s)
 	}
 	if (!excl && (rc = dbl_ds_entry_value(pc, b, e, &vid)) <= 0)
 		return rc;
-	prefix_hi(a, bits, hi);
+	dbl_ip6_prefix_last(a, bits, hi);
 	return dbl_dsb_add_ip6(b, a, hi, (uint8_t)bits, vid);
 }
 

@@ -313,3 +313,15 @@ void dbl_dsdata_free(struct dbl_dsdata *ds)
 	free(ds->label);
 	free(ds);
 }
+
+bool dbl_ds_maxrange4_exceeded(struct dbl_pctx *pc, uint32_t first, uint32_t last)
+{
+	/* rbldnsd: ignored when maxrange <= last - first */
+	if (pc->maxrange4 && pc->maxrange4 <= (uint64_t)(last - first)) {
+		dbl_pwarn(pc, "too large range (%llu) ignored (%llu max)",
+		          (unsigned long long)(last - first) + 1,
+		          (unsigned long long)pc->maxrange4);
+		return true;
+	}
+	return false;
+}

@@ -112,6 +112,10 @@ void dbl_ds_reset_default(struct dbl_pctx *pc, struct dbl_dsb *b);
 int dbl_ds_default_line(struct dbl_pctx *pc, struct dbl_dsb *b, const char *s);
 int dbl_ds_entry_value(struct dbl_pctx *pc, struct dbl_dsb *b, const char *s, int32_t *vid);
 
+/* $MAXRANGE4: an IPv4 entry [first, last] covering more addresses than
+ * the limit is warned about ("too large range") and returns true: skip it. */
+bool dbl_ds_maxrange4_exceeded(struct dbl_pctx *pc, uint32_t first, uint32_t last);
+
 /* Pool: chunked bump allocator whose head is a dsdata's pool field. */
 void *dbl_pool_alloc(void **pool, size_t n);
 void dbl_pool_free(void *pool);

@@ -4,6 +4,7 @@
 #ifndef TESTS_PTEST_H
 #define TESTS_PTEST_H
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -214,6 +215,15 @@ __attribute__((unused)) static const char *pt_q6(const struct dbl_dsdata *d, con
 		return out;
 	snprintf(out, sizeof out, "%s", pt_val(d, vid));
 	return out;
+}
+
+/* pt_q6 with the address as text ("2001:db8::1"). */
+__attribute__((unused)) static const char *pt_q6s(const struct dbl_dsdata *d, const char *text)
+{
+	uint8_t a[16];
+	if (inet_pton(AF_INET6, text, a) != 1)
+		return "BADADDR";
+	return pt_q6(d, a);
 }
 
 /* Name entry lookup: "text" is a relative name like "www.example". */

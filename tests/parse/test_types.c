@@ -21,13 +21,7 @@ static void done(void)
 	nds = 0;
 }
 
-static const char *q6(const struct dbl_dsdata *d, const char *addr)
-{
-	uint8_t a[16];
-	if (inet_pton(AF_INET6, addr, a) != 1)
-		return "BADADDR";
-	return pt_q6(d, a);
-}
+#define q6 pt_q6s
 
 static void test_ip6tset(void)
 {
