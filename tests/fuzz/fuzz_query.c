@@ -14,12 +14,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static uint8_t resp[65535];
-	const struct dbl_query_opts o = {.default_ttl = 2100, .version = "dnsbld fuzz",
-					 .edns_payload = 1232};
+	const struct dbl_query_opts o = {
+	    .default_ttl = 2100, .version = "dnsbld fuzz", .edns_payload = 1232};
 	struct dbl_query_env env = {.now = 1700000000, .tcp = size & 1};
 	struct dbl_rtxn r;
 	struct dbl_query_info info;
 	int n;
+
+	/* The client, from the size: none, 127.0.0.0-4 or ::0-2, so every ACL
+	 * action of fuzz_db's acl is exercised. */
+	static const int families[3] = {0, 4, 6};
+	env.client_family = families[size % 3];
+	if (env.client_family == 4) {
+		env.client_addr[0] = 127;
+		env.client_addr[3] = (uint8_t)(size % 5);
+	} else if (env.client_family == 6) {
+		env.client_addr[15] = (uint8_t)(size % 3);
+	}
 
 	if (dbl_rtxn_begin(&r, fuzz_db()))
 		abort();

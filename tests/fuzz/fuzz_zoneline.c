@@ -12,8 +12,8 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static const char *const types[] = {"ip4set", "ip4tset", "ip4trie", "ip6tset", "ip6trie",
-				    "dnset",  "generic", "combined", "bind"};
+static const char *const types[] = {"ip4set", "ip4tset", "ip4trie",  "ip6tset", "ip6trie",
+                                    "dnset",  "generic", "combined", "bind",    "acl"};
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -36,7 +36,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	fwrite(data + 1, 1, size - 1, f);
 	fclose(f);
-	snprintf(spec, sizeof spec, "fuzz.test:%s:%s", types[data[0] % 9], path);
+	snprintf(spec, sizeof spec, "fuzz.test:%s:%s",
+	         types[data[0] % (sizeof types / sizeof types[0])], path);
 	if (dbl_zonespec_parse(&zs, spec, err, sizeof err))
 		abort();
 	if (dbl_dataset_load(&zs, &po, &ds, &nds) == 0) {
