@@ -47,15 +47,16 @@ def big_zone(path, n=100_000):
 
 
 def other_schema(src, dst):
-    """Copy generation src to dst with the "schema" meta value set to 2."""
+    """Copy generation src to dst with the "schema" meta value one above
+    the one dnsbl-load wrote (a future format)."""
     shutil.copyfile(src, dst)
     dump = subprocess.run(["mdb_dump", "-n", "-s", "meta", str(src)], stdout=subprocess.PIPE,
                           text=True, check=True, timeout=30).stdout.splitlines()
     key = " " + b"schema".hex()
     assert key in dump, "no schema key in the meta table"
     i = dump.index(key)
-    assert dump[i + 1] == " 00000001", dump[i + 1]
-    dump[i + 1] = " 00000002"
+    assert len(dump[i + 1]) == 9, dump[i + 1]  # " " + a big-endian u32 in hex
+    dump[i + 1] = " %08x" % (int(dump[i + 1], 16) + 1)
     subprocess.run(["mdb_load", "-n", "-s", "meta", str(dst)], input="\n".join(dump) + "\n",
                    text=True, check=True, timeout=30, stderr=subprocess.DEVNULL)
     for extra in (str(dst) + "-lock",):
@@ -86,7 +87,7 @@ REASON = {
     "empty": "empty file",
     "truncated": "truncated",
     "random": "corrupt",
-    "schema": "schema version 2",
+    "schema": "schema version 3, this program reads version 2",
 }
 KINDS = list(REASON)
 
