@@ -186,7 +186,8 @@ static void test_roundtrip(void)
 		CHECK(dbl_catalog_find(&db->cat, q.b, &zoff) == NULL);
 	}
 	scope = db->cat.zones[0].scopes[0].id;
-	CHECK_INT(db->cat.zones[0].scopes[0].flags, DBL_SCOPE_IP4 | DBL_SCOPE_NAME | DBL_SCOPE_DNSET);
+	CHECK_INT(db->cat.zones[0].scopes[0].flags,
+	          DBL_SCOPE_IP4 | DBL_SCOPE_NAME | DBL_SCOPE_DNSET);
 	CHECK_INT(dbl_rtxn_begin(&r, db), 0);
 	CHECK_STR(look4(&r, scope, ip(10, 0, 0, 4)), "2");
 	CHECK_STR(look4(&r, scope, ip(10, 0, 0, 5)), "-");
