@@ -76,7 +76,7 @@ struct dbl_zone {
 	struct dbl_glue glue[DBL_GLUE_MAX];
 	uint8_t nscopes;
 	struct dbl_scope scopes[DBL_SCOPES_MAX];
-	/* The zone's ACL (dbl_acl.h): its scope id in "ip4"/"ip6", 0 = none.
+	/* The zone's ACL (dbl_answer.h): its scope id in "ip4"/"ip6", 0 = none.
 	 * Not one of scopes[]: no query name maps to it. */
 	uint32_t acl_scope;
 };

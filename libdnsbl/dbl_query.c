@@ -16,7 +16,7 @@
  *      drop); failed/expired SERVFAIL; ACL refuse REFUSED; else
  *      dbl_answer_zone() (ACL empty/always change the DNSBL data there).
  * Before all of these, the global ACL's ignore drops the packet
- * (contract section 4, dbl_acl.h).
+ * (contract section 4, dbl_answer.h).
  * Every response carries the question as received; a query with a valid
  * OPT gets OPT back. A response whose required records do not fit the
  * limit is cut back to the question (and OPT) with TC set (contract 6.2).
@@ -24,7 +24,6 @@
 #include <errno.h>
 #include <string.h>
 
-#include "dbl_acl.h"
 #include "dbl_answer.h"
 #include "dbl_err.h"
 #include "dbl_query.h"

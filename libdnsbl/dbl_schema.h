@@ -55,7 +55,7 @@
  * "refuse" or "empty"; any other A is "always listed" with that A/TXT
  * ("$" = the client address).
  * A query makes one lookup in the global ACL and one in its zone's ACL
- * (dbl_acl.h); precedence between the two (ignore > refuse > empty >
+ * (dbl_answer.h); precedence between the two (ignore > refuse > empty >
  * always, the global "always" value first) is a comparison of two actions.
  *
  * Value sets ("vset"), interned: identical merged answers share one vsid.
