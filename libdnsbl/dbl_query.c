@@ -87,8 +87,7 @@ static int zone_query(struct dbl_rtxn *r, const struct dbl_query_opts *o,
 	if (dbl_answer_is_status(&a)) {
 		rc = dbl_answer_status(&a, env->now);
 	} else {
-		if ((z->flags & DBL_ZONE_FAILED) ||
-		    (z->expires != 0 && env->now >= 0 && z->expires <= (uint64_t)env->now))
+		if (dbl_answer_zone_down(z, env->now))
 			return DBL_RC_SERVFAIL;
 		rc = dbl_answer_zone(&a);
 	}
