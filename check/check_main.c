@@ -194,6 +194,8 @@ static int check_one(struct backend *b, const struct opts *o, const char *input,
 		if (rc == DNSBL_EBADNAME && !strchr(input, ':'))
 			rc = dnsbl_lookup_domain(b->r, o->zone, input, fl, res);
 		*err = dnsbl_strerror(rc);
+		if (rc == DNSBL_NOT_LISTED)
+			res->ntxt = 0; /* as over DNS: TXT is asked only when listed */
 		return rc;
 	}
 	rc = qname_of(o->zone, input, qname, sizeof qname);

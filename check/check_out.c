@@ -79,6 +79,8 @@ void chk_out_result(FILE *f, bool json, const char *zone, const char *input, int
 			json_str(f, res->txt[i], res->txtlen[i]);
 		}
 		fputc(']', f);
+		if (res->truncated)
+			fputs(",\"truncated\":true", f);
 	} else {
 		fputs(",\"error\":", f);
 		json_str(f, err, strlen(err));

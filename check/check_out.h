@@ -6,7 +6,8 @@
  * TXT strings are quoted as dig prints them (\" \\ and \DDD for bytes
  * outside printable ASCII). JSON, one object per line:
  *   {"input":"1.2.3.4","zone":"zen.local","listed":true,
- *    "codes":["127.0.0.2"],"txt":["..."]}
+ *    "codes":["127.0.0.2"],"txt":["..."]}   (+ "truncated":true when more
+ *    codes or TXT strings than a struct dnsbl_result holds were answered)
  *   {"input":"x","zone":"zen.local","error":"MESSAGE"}
  * Strings are JSON-escaped (bytes >= 0x80 as \u00XX, i.e. Latin-1).
  */

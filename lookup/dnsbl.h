@@ -57,7 +57,7 @@ enum {
 #define DNSBL_LISTED     1
 
 #define DNSBL_CODES_MAX 32  /* A codes kept per result */
-#define DNSBL_TXTS_MAX  8   /* TXT strings kept per result */
+#define DNSBL_TXTS_MAX  32  /* TXT strings kept per result (8 KiB) */
 #define DNSBL_TXT_MAX   255 /* bytes of one TXT string (one DNS character-string) */
 
 /* One lookup's answer. Caller-owned; filled completely by every lookup
