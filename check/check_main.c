@@ -265,7 +265,7 @@ static int open_backend(struct backend *b, const struct opts *o)
 			        rc == -EINVAL ? "expected a numeric ADDR[:PORT]" : strerror(-rc));
 		return rc;
 	}
-	rc = dnsbl_open(&b->h, o->db, 1000);
+	rc = dnsbl_open(&b->h, o->db, 1000, 0);
 	if (rc == 0)
 		rc = dnsbl_reader_new(b->h, &b->r);
 	if (rc)

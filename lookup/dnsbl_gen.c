@@ -91,7 +91,7 @@ static int check_locked(struct dnsbl *h, bool force)
 		return 0;
 	if (!force && st.st_dev == h->bad_dev && st.st_ino == h->bad_ino)
 		return atomic_load(&h->open_err);
-	rc = dbl_db_open_file(&db, path);
+	rc = dbl_db_open_file_flags(&db, path, h->open_flags);
 	if (rc == 0) {
 		rc = dbl_rtxn_begin(&probe, db);
 		if (rc == 0)
@@ -125,7 +125,7 @@ static int check_locked(struct dnsbl *h, bool force)
 	return 0;
 }
 
-int dnsbl_open(struct dnsbl **out, const char *dir, unsigned check_ms)
+int dnsbl_open(struct dnsbl **out, const char *dir, unsigned check_ms, unsigned flags)
 {
 	struct dnsbl *h;
 	int rc;
@@ -140,6 +140,7 @@ int dnsbl_open(struct dnsbl **out, const char *dir, unsigned check_ms)
 		return -ENOMEM;
 	snprintf(h->dir, sizeof h->dir, "%s", dir);
 	h->check_ms = check_ms;
+	h->open_flags = flags & DNSBL_OPEN_RESIDENT ? DBL_DB_RESIDENT : 0;
 	atomic_init(&h->live, NULL);
 	atomic_init(&h->next_check_ms, now_ms() + check_ms);
 	atomic_init(&h->open_err, 0);

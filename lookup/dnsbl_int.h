@@ -32,6 +32,7 @@ struct dnsbl_gen {
 struct dnsbl {
 	char dir[PATH_MAX];
 	unsigned check_ms;
+	unsigned open_flags; /* DBL_DB_* for dbl_db_open_file_flags */
 	_Atomic(struct dnsbl_gen *) live;
 	_Atomic int64_t next_check_ms; /* CLOCK_MONOTONIC_COARSE, ms */
 	_Atomic int open_err;          /* last failed open, 0 = none */
@@ -43,6 +44,16 @@ struct dnsbl {
 	ino_t bad_ino; /* DIR/current changes (or dnsbl_refresh) */
 };
 
+#define DNSBL_ZCACHE 4 /* zones remembered per reader (ZEN + DBL + a few) */
+
+struct dnsbl_zcache {
+	char text[DBL_NAME_MAX + 1];
+	uint8_t wire[DBL_NAME_MAX];
+	size_t wlen;
+	unsigned labels;
+	bool used;
+};
+
 struct dnsbl_reader {
 	_Atomic(struct dnsbl_gen *) hazard; /* generation this reader may touch */
 	struct dnsbl *h;
@@ -50,6 +61,10 @@ struct dnsbl_reader {
 	struct dbl_rtxn txn;
 	bool txn_open;
 	struct dnsbl_reader *prev, *next; /* h->readers list (under h->mu) */
+	/* the last zone names parsed (callers use one or a few zones): text
+	 * and wire labels (no root), so most lookups copy instead of parsing */
+	struct dnsbl_zcache zc[DNSBL_ZCACHE];
+	unsigned zc_next; /* slot replaced next (round robin) */
 	/* scratch of one lookup: the question and the answer it gets */
 	struct dbl_msg m;
 	uint8_t req[DBL_HDR_LEN + DBL_NAME_MAX + 4];

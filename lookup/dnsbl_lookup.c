@@ -80,16 +80,45 @@ static size_t put_addr(uint8_t *wire, int family, const uint8_t *a, unsigned *nl
 	return off;
 }
 
+/* The wire labels of zone, from the reader's cache or parsed into it.
+ * NULL when zone is not a valid name. */
+static const struct dnsbl_zcache *zone_wire(struct dnsbl_reader *r, const char *zone)
+{
+	struct dnsbl_zcache *c;
+	size_t n;
+	int off;
+
+	for (unsigned i = 0; i < DNSBL_ZCACHE; i++)
+		if (r->zc[i].used && strcmp(zone, r->zc[i].text) == 0)
+			return &r->zc[i];
+	c = &r->zc[r->zc_next];
+	c->used = false;
+	c->labels = 0;
+	n = strlen(zone);
+	off = put_text_name(c->wire, 0, zone, &c->labels);
+	if (off < 0 || n >= sizeof c->text)
+		return NULL;
+	memcpy(c->text, zone, n + 1);
+	c->wlen = (size_t)off;
+	c->used = true;
+	r->zc_next = (r->zc_next + 1) % DNSBL_ZCACHE;
+	return c;
+}
+
 /* Finish r->m and r->req as dbl_msg_parse() would have for the query
  * <key labels (klen bytes, already in m->lname)>.<zone> IN qtype. */
 static int make_question(struct dnsbl_reader *r, size_t klen, unsigned nlabels, const char *zone,
                          uint16_t qtype)
 {
+	const struct dnsbl_zcache *zc = zone_wire(r, zone);
 	struct dbl_msg *m = &r->m;
-	int off = put_text_name(m->lname, klen, zone, &nlabels);
+	int off;
 
-	if (off < 0 || klen == 0)
-		return DNSBL_EBADNAME;
+	if (!zc || klen == 0 || klen + zc->wlen > DBL_NAME_MAX - 1)
+		return DNSBL_EBADNAME; /* RFC 1035 name limit, root label included */
+	memcpy(m->lname + klen, zc->wire, zc->wlen);
+	off = (int)(klen + zc->wlen);
+	nlabels += zc->labels;
 	m->lname[off++] = 0; /* root */
 	m->qnamelen = (size_t)off;
 	m->nlabels = nlabels;
@@ -163,6 +192,7 @@ static int run(struct dnsbl_reader *r, struct dnsbl_result *res)
 	const struct dbl_zone *z;
 	struct dbl_resp w;
 	struct dbl_ans a;
+	struct timespec now;
 	size_t zoff = 0;
 	int err = 0, rc;
 
@@ -179,7 +209,9 @@ static int run(struct dnsbl_reader *r, struct dnsbl_result *res)
 	a.m = &r->m;
 	if (dbl_answer_is_status(&a))
 		return DNSBL_NOT_LISTED; /* _dnsbl.<zone>: freshness, not a listing */
-	if (dbl_answer_zone_down(z, time(NULL)))
+	/* COARSE: a few ns instead of ~20; $TIMESTAMP expiry is in seconds */
+	clock_gettime(CLOCK_REALTIME_COARSE, &now);
+	if (dbl_answer_zone_down(z, now.tv_sec))
 		return DNSBL_EZONEDOWN;
 	memset(&a, 0, offsetof(struct dbl_ans, nk));
 	a.r = txn;

@@ -140,7 +140,7 @@ static void test_refresh_under_threads(void)
 	int rc;
 
 	CHECK_INT(load(1), 0);
-	CHECK_INT(dnsbl_open(&h, db, CHECK_MS), 0);
+	CHECK_INT(dnsbl_open(&h, db, CHECK_MS, 0), 0);
 	if (!h)
 		return;
 	CHECK_INT(dnsbl_reader_new(h, &r), 0);
@@ -182,9 +182,9 @@ static void test_errors(void)
 	uint8_t a4[4] = {127, 0, 0, 2};
 
 	snprintf(missing, sizeof missing, "%s/nonexistent", dir);
-	CHECK_INT(dnsbl_open(&h, missing, 0), -ENOENT);
+	CHECK_INT(dnsbl_open(&h, missing, 0, 0), -ENOENT);
 	CHECK(h == NULL);
-	CHECK_INT(dnsbl_open(&h, db, 0), 0);
+	CHECK_INT(dnsbl_open(&h, db, 0, DNSBL_OPEN_RESIDENT), 0);
 	if (!h)
 		return;
 	CHECK_INT(dnsbl_reader_new(h, &r), 0);
