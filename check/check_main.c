@@ -5,13 +5,13 @@
 #include <errno.h>
 #include <getopt.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "check_dns.h"
-#include "check_out.h"
 #include "dbl_conf.h"
 #include "dnsbl.h"
 
@@ -154,6 +154,103 @@ static int parse(struct opts *o, struct dbl_conf *c, int argc, char **argv)
 	return 0;
 }
 
+/* Result lines: text and JSON lines.
+ *
+ * Text:  INPUT listed 127.0.0.2,127.0.0.4 "reason one" "reason two"
+ *        INPUT not-listed
+ *        INPUT error MESSAGE
+ * TXT strings are quoted as dig prints them (\" \\ and \DDD for bytes
+ * outside printable ASCII). JSON, one object per line:
+ *   {"input":"1.2.3.4","zone":"zen.local","listed":true,
+ *    "codes":["127.0.0.2"],"txt":["..."]}   (+ "truncated":true when more
+ *    codes or TXT strings than a struct dnsbl_result holds were answered)
+ *   {"input":"x","zone":"zen.local","error":"MESSAGE"}
+ * Strings are JSON-escaped (bytes >= 0x80 as \u00XX, i.e. Latin-1).
+ */
+static void json_str(FILE *f, const char *s, size_t n)
+{
+	fputc('"', f);
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c == '"' || c == '\\')
+			fprintf(f, "\\%c", c);
+		else if (c < 0x20 || c >= 0x7f)
+			fprintf(f, "\\u%04x", c);
+		else
+			fputc(c, f);
+	}
+	fputc('"', f);
+}
+
+static void text_str(FILE *f, const char *s, size_t n)
+{
+	fputc('"', f);
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c == '"' || c == '\\')
+			fprintf(f, "\\%c", c);
+		else if (c < 0x20 || c >= 0x7f)
+			fprintf(f, "\\%03u", c);
+		else
+			fputc(c, f);
+	}
+	fputc('"', f);
+}
+
+static void codes(FILE *f, const struct dnsbl_result *res, bool json)
+{
+	for (unsigned i = 0; i < res->ncodes; i++) {
+		const uint8_t *a = res->codes[i];
+		fprintf(f, json ? "%s\"%u.%u.%u.%u\"" : "%s%u.%u.%u.%u", i ? "," : "", a[0], a[1],
+		        a[2], a[3]);
+	}
+}
+
+static void print_result(FILE *f, bool json, const char *zone, const char *input, int rc,
+                         const struct dnsbl_result *res, const char *err)
+{
+	if (!json) {
+		/* the input as read: a line holds no newline, and an odd byte
+		 * in it is the caller's own */
+		fputs(input, f);
+		if (rc == DNSBL_LISTED) {
+			fputs(" listed ", f);
+			codes(f, res, false);
+			for (unsigned i = 0; i < res->ntxt; i++) {
+				fputc(' ', f);
+				text_str(f, res->txt[i], res->txtlen[i]);
+			}
+		} else if (rc == DNSBL_NOT_LISTED) {
+			fputs(" not-listed", f);
+		} else {
+			fprintf(f, " error %s", err);
+		}
+		fputc('\n', f);
+		return;
+	}
+	fputs("{\"input\":", f);
+	json_str(f, input, strlen(input));
+	fputs(",\"zone\":", f);
+	json_str(f, zone, strlen(zone));
+	if (rc == DNSBL_LISTED || rc == DNSBL_NOT_LISTED) {
+		fprintf(f, ",\"listed\":%s,\"codes\":[", rc == DNSBL_LISTED ? "true" : "false");
+		codes(f, res, true);
+		fputs("],\"txt\":[", f);
+		for (unsigned i = 0; i < res->ntxt; i++) {
+			if (i)
+				fputc(',', f);
+			json_str(f, res->txt[i], res->txtlen[i]);
+		}
+		fputc(']', f);
+		if (res->truncated)
+			fputs(",\"truncated\":true", f);
+	} else {
+		fputs(",\"error\":", f);
+		json_str(f, err, strlen(err));
+	}
+	fputs("}\n", f);
+}
+
 /* The query name dnsbld gets for input in zone (--server mode). */
 static int qname_of(const char *zone, const char *input, char *out, size_t cap)
 {
@@ -222,7 +319,7 @@ static void run_one(struct backend *b, const struct opts *o, const char *input, 
 	const char *err = "";
 	int rc = check_one(b, o, input, &res, &err);
 
-	chk_out_result(stdout, o->json, o->zone, input, rc, &res, err);
+	print_result(stdout, o->json, o->zone, input, rc, &res, err);
 	if (rc < 0)
 		*status = EXIT_ERROR;
 	else if (rc == DNSBL_LISTED && *status != EXIT_ERROR)

@@ -79,13 +79,12 @@ struct dnsbl_result {
 struct dnsbl;
 struct dnsbl_reader;
 
-/* dnsbl_open flags. */
-#define DNSBL_OPEN_RESIDENT                                                                        \
-	0x1u /* for long-running processes: read each                                              \
-	      * generation in completely when it is opened, on transparent huge pages              \
-	      * where the kernel allows it (as dnsbld does): fewer TLB misses per                  \
-	      * lookup and no disk reads in the first lookups, at the cost of reading              \
-	      * the whole file (~100 MB at scale 1) at every open */
+/* dnsbl_open flags. DNSBL_OPEN_RESIDENT, for long-running processes:
+ * read each generation in completely when it is opened, on transparent
+ * huge pages where the kernel allows it (as dnsbld does): no disk reads in
+ * the first lookups, fewer TLB misses, at the cost of reading the whole
+ * file (~100 MB at scale 1) at every open. Not for one-shot tools. */
+#define DNSBL_OPEN_RESIDENT 0x1u
 
 /* Open the database directory dir (as given to dnsbl-load --db) read-only
  * and the generation DIR/current names. check_ms: minimum interval between
@@ -114,14 +113,21 @@ int dnsbl_refresh(struct dnsbl *h);
  * be freed with dnsbl_reader_free() before dnsbl_close(h); h is borrowed
  * for its life. About 70 KiB (one DNS message buffer). -ENOMEM. */
 int dnsbl_reader_new(struct dnsbl *h, struct dnsbl_reader **out);
+
+/* Release r (NULL: nothing), by the thread that uses it, before
+ * dnsbl_close() of its handle. Its generation may be closed at once. */
 void dnsbl_reader_free(struct dnsbl_reader *r);
 
 /* Look up an address in zone (e.g. "zen.local", a trailing dot allowed):
  * the A/TXT answer dnsbld gives for d.c.b.a.<zone> (IPv4) or the 32
  * reversed nibbles (IPv6). addr is 4 (IPv4) or 16 (IPv6) bytes in network
  * order; family 4 or 6. Returns DNSBL_LISTED (A codes present),
- * DNSBL_NOT_LISTED (dnsbld: NXDOMAIN or NODATA), or a negative error;
- * res is filled in every case. Strings are borrowed for the call only. */
+ * DNSBL_NOT_LISTED (dnsbld: NXDOMAIN or NODATA), or a negative error
+ * (DNSBL_ENOZONE: dnsbld answers REFUSED; DNSBL_EZONEDOWN, DNSBL_ECORRUPT:
+ * SERVFAIL). res (caller-owned) is filled in every case: codes = the A
+ * records of dnsbld's A answer, txt = those of its TXT answer (a TXT
+ * record's strings concatenated; not with DNSBL_NO_TXT). r: the calling
+ * thread's reader. zone and addr are borrowed for the call only. */
 int dnsbl_lookup_addr(struct dnsbl_reader *r, const char *zone, int family, const uint8_t *addr,
                       unsigned flags, struct dnsbl_result *res);
 
