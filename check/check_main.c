@@ -167,7 +167,9 @@ static int parse(struct opts *o, struct dbl_conf *c, int argc, char **argv)
  *   {"input":"x","zone":"zen.local","error":"MESSAGE"}
  * Strings are JSON-escaped (bytes >= 0x80 as \u00XX, i.e. Latin-1).
  */
-static void json_str(FILE *f, const char *s, size_t n)
+/* A quoted string: JSON (\u00XX) or dig's presentation form (\DDD) for
+ * bytes outside printable ASCII; " and \ backslash-escaped in both. */
+static void quoted(FILE *f, const char *s, size_t n, bool json)
 {
 	fputc('"', f);
 	for (size_t i = 0; i < n; i++) {
@@ -175,22 +177,7 @@ static void json_str(FILE *f, const char *s, size_t n)
 		if (c == '"' || c == '\\')
 			fprintf(f, "\\%c", c);
 		else if (c < 0x20 || c >= 0x7f)
-			fprintf(f, "\\u%04x", c);
-		else
-			fputc(c, f);
-	}
-	fputc('"', f);
-}
-
-static void text_str(FILE *f, const char *s, size_t n)
-{
-	fputc('"', f);
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if (c == '"' || c == '\\')
-			fprintf(f, "\\%c", c);
-		else if (c < 0x20 || c >= 0x7f)
-			fprintf(f, "\\%03u", c);
+			fprintf(f, json ? "\\u%04x" : "\\%03u", c);
 		else
 			fputc(c, f);
 	}
@@ -218,7 +205,7 @@ static void print_result(FILE *f, bool json, const char *zone, const char *input
 			codes(f, res, false);
 			for (unsigned i = 0; i < res->ntxt; i++) {
 				fputc(' ', f);
-				text_str(f, res->txt[i], res->txtlen[i]);
+				quoted(f, res->txt[i], res->txtlen[i], false);
 			}
 		} else if (rc == DNSBL_NOT_LISTED) {
 			fputs(" not-listed", f);
@@ -229,9 +216,9 @@ static void print_result(FILE *f, bool json, const char *zone, const char *input
 		return;
 	}
 	fputs("{\"input\":", f);
-	json_str(f, input, strlen(input));
+	quoted(f, input, strlen(input), true);
 	fputs(",\"zone\":", f);
-	json_str(f, zone, strlen(zone));
+	quoted(f, zone, strlen(zone), true);
 	if (rc == DNSBL_LISTED || rc == DNSBL_NOT_LISTED) {
 		fprintf(f, ",\"listed\":%s,\"codes\":[", rc == DNSBL_LISTED ? "true" : "false");
 		codes(f, res, true);
@@ -239,14 +226,14 @@ static void print_result(FILE *f, bool json, const char *zone, const char *input
 		for (unsigned i = 0; i < res->ntxt; i++) {
 			if (i)
 				fputc(',', f);
-			json_str(f, res->txt[i], res->txtlen[i]);
+			quoted(f, res->txt[i], res->txtlen[i], true);
 		}
 		fputc(']', f);
 		if (res->truncated)
 			fputs(",\"truncated\":true", f);
 	} else {
 		fputs(",\"error\":", f);
-		json_str(f, err, strlen(err));
+		quoted(f, err, strlen(err), true);
 	}
 	fputs("}\n", f);
 }
