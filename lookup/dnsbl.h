@@ -83,7 +83,9 @@ struct dnsbl_reader;
  * read each generation in completely when it is opened, on transparent
  * huge pages where the kernel allows it (as dnsbld does): no disk reads in
  * the first lookups, fewer TLB misses, at the cost of reading the whole
- * file (~100 MB at scale 1) at every open. Not for one-shot tools. */
+ * file (~100 MB at scale 1) at every open, inside the one lookup that
+ * notices the new generation (the other threads go on meanwhile). Not for
+ * one-shot tools. */
 #define DNSBL_OPEN_RESIDENT 0x1u
 
 /* Open the database directory dir (as given to dnsbl-load --db) read-only
