@@ -77,7 +77,7 @@ static int zone_query(struct dbl_rtxn *r, const struct dbl_query_opts *o,
 	if (!z)
 		return DBL_RC_REFUSED;
 	info->zone = z;
-	memset(&a, 0, sizeof a);
+	memset(&a, 0, offsetof(struct dbl_ans, nk)); /* nk is written before it is read */
 	a.r = r;
 	a.o = o;
 	a.z = z;
