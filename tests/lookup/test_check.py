@@ -49,7 +49,7 @@ def batch_inputs(rng):
     """100,000 inputs: IPv4 around the listed /24, v4-mapped and plain IPv6,
     plus blank and comment lines (skipped, no output line)."""
     out = []
-    for i in range(BATCH):
+    for _ in range(BATCH):
         r = rng.random()
         v4 = ipaddress.IPv4Address(0x0A000000 + rng.randrange(512))  # 10.0.0.0/23
         if r < 0.8:

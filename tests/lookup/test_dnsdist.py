@@ -55,9 +55,47 @@ QUERIES = [("2.0.0.127.bl.test", "listed"), ("1.0.0.10.bl.test", "listed"),
 
 
 def free_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A loopback port free for UDP and TCP right now (dnsdist binds both;
+    another process may still take it before dnsdist does: start_dnsdist
+    retries)."""
+    while True:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as u:
+            u.bind(("127.0.0.1", 0))
+            port = u.getsockname()[1]
+            with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as t:
+                try:
+                    t.bind(("127.0.0.1", port))
+                    return port
+                except OSError:
+                    continue
+
+
+def start_dnsdist(tmp_path, backends):
+    """dnsdist on a free loopback port, forwarding; (process, port, log file)."""
+    for attempt in range(5):
+        port = free_port()
+        conf = tmp_path / "dnsdist.conf"
+        conf.write_text(dnsdist_conf(port, backends))
+        logpath = tmp_path / f"dnsdist-{attempt}.log"
+        log = open(logpath, "w")
+        dd = subprocess.Popen([DNSDIST, "--supervised", "--disable-syslog", "-C", str(conf)],
+                              stdin=subprocess.DEVNULL, stdout=log, stderr=log)
+        deadline = time.monotonic() + 10
+        while True:  # up and forwarding
+            try:
+                r = dns.query.udp(dns.message.make_query("2.0.0.127.bl.test", "A"),
+                                  "127.0.0.1", port=port, timeout=0.3)
+                if correct(r, "listed"):
+                    return dd, port, log
+            except (dns.exception.Timeout, ConnectionRefusedError):
+                pass
+            if dd.poll() is not None:
+                break
+            assert time.monotonic() < deadline, logpath.read_text()
+        log.close()
+        text = logpath.read_text()
+        assert "Address already in use" in text, text  # anything else is a failure
+    pytest.fail("no free port for dnsdist after 5 attempts")
 
 
 def dnsdist_conf(port, backends):
@@ -123,31 +161,16 @@ def client(port, stop, kill_time, stats, n):
 @pytest.mark.skipif(not os.access(DNSDIST, os.X_OK), reason="dnsdist not installed")
 def test_failover_through_dnsdist(tmp_path):
     replicas = []
-    for i in range(REPLICAS):
-        db = tmp_path / f"db{i}"
-        run_loader(db, write_zones(tmp_path / f"zones{i}"))  # its own refresh
-        replicas.append(start_dnsbld(db, tmp_path / f"dnsbld{i}.log", "--threads", "1",
-                                     ipv6=False))
-    port = free_port()
-    conf = tmp_path / "dnsdist.conf"
-    conf.write_text(dnsdist_conf(port, [r.addrs[0] for r in replicas]))
-    log = open(tmp_path / "dnsdist.log", "w")
-    dd = subprocess.Popen([DNSDIST, "--supervised", "--disable-syslog", "-C", str(conf)],
-                          stdin=subprocess.DEVNULL, stdout=log, stderr=log)
+    dd = log = None
     stop = threading.Event()
     threads = []
     try:
-        deadline = time.monotonic() + 10
-        while True:  # up and forwarding
-            try:
-                r = dns.query.udp(dns.message.make_query("2.0.0.127.bl.test", "A"),
-                                  "127.0.0.1", port=port, timeout=0.3)
-                if correct(r, "listed"):
-                    break
-            except (dns.exception.Timeout, ConnectionRefusedError):
-                pass
-            assert dd.poll() is None, (tmp_path / "dnsdist.log").read_text()
-            assert time.monotonic() < deadline, (tmp_path / "dnsdist.log").read_text()
+        for i in range(REPLICAS):
+            db = tmp_path / f"db{i}"
+            run_loader(db, write_zones(tmp_path / f"zones{i}"))  # its own refresh
+            replicas.append(start_dnsbld(db, tmp_path / f"dnsbld{i}.log", "--threads", "1",
+                                         ipv6=False))
+        dd, port, log = start_dnsdist(tmp_path, [r.addrs[0] for r in replicas])
         time.sleep(CHECK_INTERVAL + 0.5)  # every backend passed a health check
         stats = Stats()
         kill_time = [None]
@@ -176,13 +199,14 @@ def test_failover_through_dnsdist(tmp_path):
         stop.set()
         for t in threads:
             t.join(timeout=10)
-        if dd.poll() is None:
+        if dd is not None and dd.poll() is None:
             dd.terminate()
             try:
                 dd.wait(5)
             except subprocess.TimeoutExpired:
                 dd.kill()
                 dd.wait()
-        log.close()
+        if log is not None:
+            log.close()
         for r in replicas:
             r.kill()
