@@ -429,42 +429,54 @@ static void emit_always(struct dbl_ans *a)
 		add_txt(a, &acl->always, &sj);
 }
 
+int dbl_answer_lookup(struct dbl_ans *a)
+{
+	const uint8_t *rel = a->m->lname;
+	int rc;
+
+	a->hit = a->wild_here = false;
+	a->keylen = 0;
+	a->sc = dbl_zone_scope(a->z, rel, a->zoff, &a->keylen);
+	if (!a->sc || a->keylen == 0)
+		return 0;
+	/* The key: the labels left of the scope, i.e. rel[0, keylen). Under
+	 * an empty/always ACL the address listings are not consulted. */
+	if (!a->acl && (rc = addr_lookups(a, a->sc, rel, a->keylen, &a->hit)))
+		return rc;
+	if (a->sc->flags & DBL_SCOPE_NAME) {
+		struct subj sj = {NULL, 0, rel, a->keylen};
+		dbl_namekey_from_rel(a->nk, rel, a->keylen);
+		if ((rc = name_lookup(a, a->sc, a->nk, a->keylen, &sj, &a->hit, &a->wild_here)))
+			return rc;
+	}
+	if (a->acl && a->acl->action == DBL_ACL_ALWAYS && a->acl->has_always &&
+	    always_applies(a->sc, rel, a->keylen)) {
+		emit_always(a);
+		a->hit = true;
+	}
+	return 0;
+}
+
 static int below(struct dbl_ans *a)
 {
 	const uint8_t *rel = a->m->lname;
-	size_t rellen = a->zoff, keylen = 0;
-	const struct dbl_scope *sc = dbl_zone_scope(a->z, rel, rellen, &keylen);
-	bool hit = false, exists = false, wild_here = false;
-	uint8_t nk[DBL_NAMEKEY_MAX];
+	size_t rellen = a->zoff;
+	bool exists = false;
 	int rc;
 
-	if (sc && keylen == 0) {
+	if ((rc = dbl_answer_lookup(a)))
+		return rc;
+	if (a->sc && a->keylen == 0)
 		exists = true; /* a combined subzone's apex: NODATA (as rbldnsd) */
-	} else if (sc) {
-		/* The key: the labels left of the scope, i.e. rel[0, keylen). */
-		if (!a->acl && (rc = addr_lookups(a, sc, rel, keylen, &hit)))
-			return rc;
-		if (sc->flags & DBL_SCOPE_NAME) {
-			struct subj sj = {NULL, 0, rel, keylen};
-			dbl_namekey_from_rel(nk, rel, keylen);
-			if ((rc = name_lookup(a, sc, nk, keylen, &sj, &hit, &wild_here)))
-				return rc;
-		}
-		if (a->acl && a->acl->action == DBL_ACL_ALWAYS && a->acl->has_always &&
-		    always_applies(sc, rel, keylen)) {
-			emit_always(a);
-			hit = true;
-		}
-		/* Under an ACL the DNSBL data is hidden, and so is what lies
-		 * below (as rbldnsd: partial keys are NXDOMAIN). */
-		if (!hit && !a->w->over && !a->acl)
-			exists = data_below(a, sc, rel, keylen, nk, wild_here);
-	}
-	if (!hit && !exists)
+	/* Under an ACL the DNSBL data is hidden, and so is what lies below
+	 * (as rbldnsd: partial keys are NXDOMAIN). */
+	else if (a->sc && !a->hit && !a->w->over && !a->acl)
+		exists = data_below(a, a->sc, rel, a->keylen, a->nk, a->wild_here);
+	if (!a->hit && !exists)
 		exists = subzone_below(a->z, rel, rellen);
 	if (a->w->over)
 		return DBL_RC_NOERROR;
-	if (!hit && !exists) {
+	if (!a->hit && !exists) {
 		rc = negative_soa(a);
 		return rc == DBL_ECORRUPT ? rc : DBL_RC_NXDOMAIN;
 	}
@@ -602,6 +614,12 @@ int dbl_answer_status(struct dbl_ans *a, time_t now)
 	/* TTL 0: the record describes this instant, caching it would lie. */
 	dbl_resp_answer(a->w, DBL_T_TXT, 0, rd, o);
 	return DBL_RC_NOERROR;
+}
+
+bool dbl_answer_zone_down(const struct dbl_zone *z, time_t now)
+{
+	return (z->flags & DBL_ZONE_FAILED) ||
+	       (z->expires != 0 && now >= 0 && z->expires <= (uint64_t)now);
 }
 
 int dbl_answer_zone(struct dbl_ans *a)

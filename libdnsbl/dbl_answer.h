@@ -17,6 +17,7 @@
 
 #include "dbl_db.h"
 #include "dbl_query.h"
+#include "dbl_schema.h"
 #include "dbl_vset.h"
 #include "dbl_wire.h"
 
@@ -79,12 +80,31 @@ struct dbl_ans {
 	/* out */
 	bool listed;  /* a DNSBL listing matched */
 	bool refused; /* apex SOA/NS/ANY without SOA/NS: REFUSED, no AA */
+	/* dbl_answer_lookup() results (below() goes on from them) */
+	const struct dbl_scope *sc;  /* scope of the name, NULL: none */
+	size_t keylen;               /* key length under the scope */
+	bool hit;                    /* some key space had a record for the key */
+	bool wild_here;              /* a wildcard at this very name */
+	uint8_t nk[DBL_NAMEKEY_MAX]; /* the name key (scopes with name data) */
 };
 
 /* Returns the rcode (NOERROR, NXDOMAIN or REFUSED), or DBL_ECORRUPT when a
  * record of the zone does not decode. A required record that does not fit
  * leaves a->w->over set: the caller truncates (TC). */
 int dbl_answer_zone(struct dbl_ans *a);
+
+/* The DNSBL lookup proper, below the apex (a->zoff > 0): find the scope,
+ * look the key up in its IPv4, IPv6 and name key spaces and write every
+ * matching RR the qtype asks for (A codes, expanded TXT, generic data) to
+ * the answer section of a->w. Sets the result fields above; writes nothing
+ * else (no SOA, no NS). Shared by dbl_answer_zone() (dnsbld) and the
+ * direct-lookup library (lookup/), so both give the same answers. Returns
+ * 0 or DBL_ECORRUPT. */
+int dbl_answer_lookup(struct dbl_ans *a);
+
+/* Zone unusable at time now: no data (failed load) or $TIMESTAMP expired.
+ * Queries are answered SERVFAIL (except the freshness record). */
+bool dbl_answer_zone_down(const struct dbl_zone *z, time_t now);
 
 /* Freshness record: is the query name _dnsbl.<zone>? Then
  * dbl_answer_status() answers TXT/ANY with one TXT RR of key=value strings

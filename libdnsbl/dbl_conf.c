@@ -18,15 +18,16 @@
 #define D DBL_PROG_DNSBLD
 #define L DBL_PROG_LOAD
 #define B DBL_PROG_BENCH
+#define C DBL_PROG_CHECK
 
 const struct dbl_conf_key dbl_conf_keys[] = {
     /* command line only */
-    {"config", D | L, DBL_KEY_CLI_ONLY},
+    {"config", D | L | C, DBL_KEY_CLI_ONLY},
     {"check", D | L, DBL_KEY_CLI_ONLY},
-    {"help", D | L | B, DBL_KEY_CLI_ONLY},
-    {"version", D | L | B, DBL_KEY_CLI_ONLY},
+    {"help", D | L | B | C, DBL_KEY_CLI_ONLY},
+    {"version", D | L | B | C, DBL_KEY_CLI_ONLY},
     /* shared */
-    {"db", D | L, DBL_KEY_PATH},
+    {"db", D | L | C, DBL_KEY_PATH},
     {"log", D | L, 0},
     {"syslog", D | L, 0},
     /* dnsbld */
@@ -64,12 +65,12 @@ const struct dbl_conf_key dbl_conf_keys[] = {
     {"quiet", L, 0},
     /* dnsbl-bench (no --config: its --zone is a query-generator option,
      * and its target is chosen per run) */
-    {"server", B, 0},
+    {"server", B | C, 0},
     {"allow-remote", B, 0},
     {"rate", B, 0},
     {"outstanding", B, 0},
     {"duration", B, 0},
-    {"timeout", B, 0},
+    {"timeout", B | C, 0},
     {"batch", B, 0},
     {"queries", B, 0},
     {"from-zones", B, 0},
@@ -80,9 +81,13 @@ const struct dbl_conf_key dbl_conf_keys[] = {
     {"txt-share", B, 0},
     {"seed", B, 0},
     {"write-queries", B, 0},
-    {"json", B, 0},
+    {"json", B | C, 0},
     {"progress", B, 0},
     {"no-progress", B, 0},
+    /* dnsbl-check (the shared keys above: config, db, server, timeout,
+     * json, help, version) */
+    {"tries", C, 0},
+    {"no-txt", C, 0},
     {NULL, 0, 0},
 };
 
@@ -97,6 +102,7 @@ const struct dbl_conf_key *dbl_conf_key_find(const char *name)
 #undef D
 #undef L
 #undef B
+#undef C
 
 #define TOKENS_MAX 64 /* values on one line: far more than any key needs */
 

@@ -25,7 +25,7 @@
 #include <stdbool.h>
 
 /* Programs, as bits of dbl_conf_key.progs. */
-enum { DBL_PROG_DNSBLD = 1, DBL_PROG_LOAD = 2, DBL_PROG_BENCH = 4 };
+enum { DBL_PROG_DNSBLD = 1, DBL_PROG_LOAD = 2, DBL_PROG_BENCH = 4, DBL_PROG_CHECK = 8 };
 
 /* Key flags. */
 enum {

@@ -22,6 +22,7 @@
  * limit is cut back to the question (and OPT) with TC set (contract 6.2).
  */
 #include <errno.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "dbl_answer.h"
@@ -104,7 +105,7 @@ static int zone_query(struct dbl_rtxn *r, const struct dbl_query_opts *o,
 		return DBL_RC_SERVFAIL;
 	if (acl->action == DBL_ACL_IGNORE)
 		return DBL_EDROP;
-	memset(&a, 0, sizeof a);
+	memset(&a, 0, offsetof(struct dbl_ans, nk)); /* nk is written before it is read */
 	a.r = r;
 	a.o = o;
 	a.z = z;
@@ -113,8 +114,7 @@ static int zone_query(struct dbl_rtxn *r, const struct dbl_query_opts *o,
 	a.zoff = zoff;
 	a.acl = acl->action == DBL_ACL_NONE ? NULL : acl;
 	status = dbl_answer_is_status(&a);
-	if (!status && ((z->flags & DBL_ZONE_FAILED) ||
-	                (z->expires != 0 && env->now >= 0 && z->expires <= (uint64_t)env->now)))
+	if (!status && dbl_answer_zone_down(z, env->now))
 		return DBL_RC_SERVFAIL;
 	if (acl->action == DBL_ACL_REFUSE)
 		return DBL_RC_REFUSED;

@@ -14,7 +14,7 @@ from conftest import help_options, program
 
 SRC = Path(os.environ.get("DNSBL_SRCDIR", Path(__file__).resolve().parents[2]))
 PAGES = [("DNSBLD", "dnsbld.8"), ("DNSBL_LOAD", "dnsbl-load.8"),
-         ("DNSBL_BENCH", "dnsbl-bench.1")]
+         ("DNSBL_BENCH", "dnsbl-bench.1"), ("DNSBL_CHECK", "dnsbl-check.1")]
 ALL_PAGES = [p for _, p in PAGES] + ["dnsbl.conf.5"]
 
 
