@@ -30,6 +30,8 @@
 #include <uv.h>
 
 #include "dnsd_data.h"
+#include "dnsd_metrics.h"
+#include "dnsd_qlog.h"
 #include "dnsd_udp.h"
 
 struct dnsd_server;
@@ -68,7 +70,9 @@ struct dnsd_worker {
 	time_t now;
 	uint64_t err_log_last; /* rate limit for internal-error messages */
 	struct dnsd_stats st;
-	struct dnsd_udp udp; /* last: its buffers are most of the struct */
+	struct dnsd_wmetrics m;    /* /metrics counters (dnsd_metrics.h) */
+	struct dnsd_qlog_buf qlog; /* --query-log lines of this thread */
+	struct dnsd_udp udp;       /* last: its buffers are most of the struct */
 };
 
 /* Allocate and set up worker id of s: its loop (worker 0 uses s->loop),

@@ -42,8 +42,8 @@ const struct dbl_conf_key dbl_conf_keys[] = {
     {"debug", D, 0},
     {"user", D, 0},
     {"pidfile", D, DBL_KEY_PATH},
-    /* being added on other branches (issue 5): metrics endpoint, query log */
     {"metrics", D, 0},
+    {"metrics-allow-remote", D, 0},
     {"query-log", D, DBL_KEY_PATH},
     /* dnsbl-load */
     {"zone", L | B, DBL_KEY_REPEAT | DBL_KEY_ZONESPEC},
