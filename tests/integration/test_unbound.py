@@ -1,24 +1,28 @@
 """Resolver integration: a real unbound on loopback with stub-zones for
 zen.local and dbl.local pointing at dnsbld, queried with dig through unbound.
 
-unbound gets its own config in the test's tmp dir (UNBOUND_CONF below is the
-README's snippet plus test-only settings): no root hints are ever needed
+unbound gets its own config in the test's tmp dir: the README's block
+marked 'tested: unbound' (read from README.md) plus TEST_ONLY below: no root hints are ever needed
 (every query is inside a stub zone), no trust anchor, the validator module
 is off, and outgoing queries are bound to 127.0.0.1, so nothing can leave
 the host. The dnsbld query log shows which queries reached dnsbld."""
 
+import os
 import re
 import shutil
 import socket
 import subprocess
 import time
+from pathlib import Path
 
 import pytest
 
 from conftest import run_loader
 
-pytestmark = pytest.mark.skipif(shutil.which("unbound") is None,
-                                reason="unbound not installed (tests/deps.sh installs it)")
+
+def need(prog):
+    if shutil.which(prog) is None:
+        pytest.fail(f"{prog} is required (tests/deps.sh installs it)", pytrace=False)
 
 ZEN = """\
 $SOA 3600 ns.zen.local. hostmaster.zen.local. 1 3600 600 86400 120
@@ -32,19 +36,21 @@ $SOA 3600 ns.dbl.local. hostmaster.dbl.local. 1 3600 600 86400 120
 test
 """
 
-# The README's unbound snippet (keep in sync), with PORT filled in.
-README_SNIPPET = """\
-server:
-    do-not-query-localhost: no
-    domain-insecure: "zen.local"
-    domain-insecure: "dbl.local"
-stub-zone:
-    name: "zen.local"
-    stub-addr: 127.0.0.1@{port}
-stub-zone:
-    name: "dbl.local"
-    stub-addr: 127.0.0.1@{port}
-"""
+def readme_block(tag):
+    """The fenced block after '<!-- tested: TAG -->' in README.md."""
+    text = (Path(os.environ.get("DNSBL_SRCDIR", Path(__file__).parents[2])) /
+            "README.md").read_text()
+    m = re.search(r"<!-- tested: " + tag + r" -->\n```\n(.*?)```", text, re.S)
+    assert m, f"README.md has no block marked 'tested: {tag}'"
+    return m.group(1)
+
+
+def readme_unbound(port):
+    """The README's unbound block with dnsbld's port in place of 5300."""
+    block = readme_block("unbound")
+    assert "127.0.0.1@5300" in block
+    return block.replace("127.0.0.1@5300", f"127.0.0.1@{port}")
+
 
 TEST_ONLY = """\
 server:
@@ -100,6 +106,7 @@ def answer(out):
 
 @pytest.fixture
 def resolver(dnsbld, tmp_path):
+    need("unbound")
     zdir = tmp_path / "zones"
     zdir.mkdir()
     (zdir / "zen").write_text(ZEN)
@@ -113,7 +120,7 @@ def resolver(dnsbld, tmp_path):
     for _ in range(5):  # a free port may be taken between the check and the bind
         uport = free_port()
         conf.write_text(TEST_ONLY.format(uport=uport, tmp=tmp_path) +
-                        README_SNIPPET.format(port=srv.port))
+                        readme_unbound(srv.port))
         chk = subprocess.run(["unbound-checkconf", str(conf)], stdout=subprocess.PIPE,
                              stderr=subprocess.STDOUT, text=True, timeout=30)
         assert chk.returncode == 0, chk.stdout
@@ -193,3 +200,18 @@ def test_answer_ttl_and_caching(resolver):
     assert soa and 110 <= int(soa.group(1)) <= 120, out
     dig(uport, "9.9.9.9.zen.local", "A")
     assert reached_dnsbld(qlog, "9.9.9.9.zen.local.", "A") == 1
+
+
+def test_readme_bind_snippet_passes_named_checkconf(tmp_path):
+    need("named-checkconf")
+    conf = tmp_path / "named.conf"
+    conf.write_text('options { directory "%s"; dnssec-validation auto;\n'
+                    '  validate-except { "zen.local"; "dbl.local"; }; };\n' % tmp_path
+                    + readme_block("bind"))
+    p = subprocess.run(["named-checkconf", str(conf)], stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT, text=True, timeout=30)
+    assert p.returncode == 0, p.stdout
+    # The check can fail: a typo in the block is reported.
+    conf.write_text(readme_block("bind").replace("forward only", "forward onlyy"))
+    assert subprocess.run(["named-checkconf", str(conf)], stdout=subprocess.DEVNULL,
+                          stderr=subprocess.DEVNULL, timeout=30).returncode != 0
