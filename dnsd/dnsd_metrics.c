@@ -225,6 +225,24 @@ static void zone_label(const struct dbl_wname *w, char *lab, size_t cap)
 	lab[o] = 0;
 }
 
+/* Per-zone gauges of the live catalog: a uint64_t field of struct
+ * dbl_zone, or the age of such a time stamp. */
+static const struct zone_gauge {
+	const char *name, *help;
+	size_t off;
+	bool age;
+} zone_gauges[] = {
+    {"dnsbld_zone_version", "Generation in which the zone's served data was last rebuilt.",
+     offsetof(struct dbl_zone, version), false},
+    {"dnsbld_zone_data_age_seconds", "Seconds since the newest input file of the zone changed.",
+     offsetof(struct dbl_zone, data_mtime), true},
+    {"dnsbld_zone_loaded_timestamp_seconds",
+     "Unix time of the load that built the zone's served data.", offsetof(struct dbl_zone, loaded),
+     false},
+    {"dnsbld_zone_entries", "Input entries of the zone's served data.",
+     offsetof(struct dbl_zone, entries), false},
+};
+
 struct zrow {
 	struct dbl_wname name;
 	uint64_t queries, listed;
@@ -285,38 +303,20 @@ static void render_zones(struct mbuf *b, struct dnsd_server *s, const struct dbl
 	}
 	out(b, "dnsbld_listed_total{zone=\"other\"} %llu\n", (unsigned long long)other_l);
 
-	head(b, "dnsbld_zone_version", "gauge",
-	     "Generation in which the zone's served data was last rebuilt.");
-	for (size_t i = 0; i < n; i++)
-		if (rows[i].live) {
+	for (unsigned g = 0; g < sizeof zone_gauges / sizeof zone_gauges[0]; g++) {
+		const struct zone_gauge *zg = &zone_gauges[g];
+		head(b, zg->name, "gauge", zg->help);
+		for (size_t i = 0; i < n; i++) {
+			uint64_t v;
+			if (!rows[i].live)
+				continue;
+			v = *(const uint64_t *)((const char *)rows[i].live + zg->off);
+			if (zg->age) /* seconds since; 0 for a clock that went back */
+				v = now > v ? now - v : 0;
 			zone_label(&rows[i].name, lab, sizeof lab);
-			out(b, "dnsbld_zone_version{zone=\"%s\"} %llu\n", lab,
-			    (unsigned long long)rows[i].live->version);
+			out(b, "%s{zone=\"%s\"} %llu\n", zg->name, lab, (unsigned long long)v);
 		}
-	head(b, "dnsbld_zone_data_age_seconds", "gauge",
-	     "Seconds since the newest input file of the zone changed.");
-	for (size_t i = 0; i < n; i++)
-		if (rows[i].live) {
-			uint64_t mt = rows[i].live->data_mtime;
-			zone_label(&rows[i].name, lab, sizeof lab);
-			out(b, "dnsbld_zone_data_age_seconds{zone=\"%s\"} %llu\n", lab,
-			    (unsigned long long)(now > mt ? now - mt : 0));
-		}
-	head(b, "dnsbld_zone_loaded_timestamp_seconds", "gauge",
-	     "Unix time of the load that built the zone's served data.");
-	for (size_t i = 0; i < n; i++)
-		if (rows[i].live) {
-			zone_label(&rows[i].name, lab, sizeof lab);
-			out(b, "dnsbld_zone_loaded_timestamp_seconds{zone=\"%s\"} %llu\n", lab,
-			    (unsigned long long)rows[i].live->loaded);
-		}
-	head(b, "dnsbld_zone_entries", "gauge", "Input entries of the zone's served data.");
-	for (size_t i = 0; i < n; i++)
-		if (rows[i].live) {
-			zone_label(&rows[i].name, lab, sizeof lab);
-			out(b, "dnsbld_zone_entries{zone=\"%s\"} %llu\n", lab,
-			    (unsigned long long)rows[i].live->entries);
-		}
+	}
 	free(rows);
 }
 
