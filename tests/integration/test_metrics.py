@@ -269,3 +269,27 @@ def test_off_by_default(dnsbld, loaded_db, tmp_path):
     srv = dnsbld(loaded_db)
     assert "metrics on" not in srv.log_text()
     assert "query log" not in srv.log_text()
+
+
+def test_zone_labels_bounded(dnsbld, tmp_path):
+    """64 zones get their own label; queries to further zones count as
+    zone="other", so a catalog of many zones cannot blow up the label set."""
+    from conftest import run_loader
+    zdir = tmp_path / "zones"
+    zdir.mkdir()
+    specs = []
+    for i in range(66):
+        (zdir / f"z{i}").write_text("127.0.0.2\n")
+        specs.append(f"z{i}.test:ip4set:{zdir / f'z{i}'}")
+    run_loader(tmp_path / "db", specs)
+    srv = dnsbld(tmp_path / "db", "--metrics", "127.0.0.1:0", "--threads", "1")
+    for i in range(66):
+        assert srv.query(f"2.0.0.127.z{i}.test").rcode() == 0
+    m = scrape(srv)
+    labelled = [k for k, v in m.items() if k[0] == "dnsbld_queries_total" and v == 1
+                and k[1] not in ('zone="other"', 'zone=""')]
+    assert len(labelled) == 64
+    assert m[("dnsbld_queries_total", 'zone="other"')] == 2
+    assert m[("dnsbld_listed_total", 'zone="other"')] == 2
+    # Every served zone still has its data gauges.
+    assert sum(1 for k in m if k[0] == "dnsbld_zone_version") == 66
