@@ -11,7 +11,9 @@
  *  - `wake` is a uv_async the main thread signals after a generation was
  *    published or to stop the worker;
  *  - `reader.hazard` is read by the main thread (dnsd_data.h);
- *  - `st` is read by the main thread after the thread was joined.
+ *  - `st` is read by the main thread after the thread was joined, and
+ *    `m` (and a few `st` fields, with relaxed atomic loads of aligned
+ *    64-bit words) when /metrics is scraped (dnsd_metrics.h).
  * So counters are plain integers and nothing on the query path locks.
  *
  * Lifetime: allocated by dnsd_worker_create (heap, ~1.4 MiB, mostly UDP
