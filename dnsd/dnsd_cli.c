@@ -82,6 +82,15 @@ void dnsd_cli_usage(FILE *f)
 	      "      --pidfile FILE     write the process id to FILE, locked while\n"
 	      "                         running (a second dnsbld refuses to start);\n"
 	      "                         removed on exit\n"
+	      "      --metrics ADDR:PORT serve Prometheus metrics at http://ADDR:PORT/metrics\n"
+	      "                         (off by default). Loopback addresses only, unless\n"
+	      "                         --metrics-allow-remote is also given\n"
+	      "      --metrics-allow-remote  allow a --metrics address that is not loopback\n"
+	      "                         (the endpoint has no access control of its own)\n"
+	      "      --query-log FILE   append one line per query to FILE (time, client,\n"
+	      "                         transport, name, type, rcode, listed); off by\n"
+	      "                         default. Reopened on SIGHUP and when the file is\n"
+	      "                         renamed or deleted (logrotate), checked every second\n"
 	      "      --log TARGET       'stderr' (default) or 'syslog' (facility daemon)\n"
 	      "      --syslog           same as --log syslog\n"
 	      "  -v, --verbose          also log informational messages (refused TCP\n"
@@ -91,7 +100,8 @@ void dnsd_cli_usage(FILE *f)
 	      "  -h, --help             print this help and exit\n"
 	      "\n"
 	      "Signals:\n"
-	      "  SIGHUP                 check DIR/current for a new generation now\n"
+	      "  SIGHUP                 check DIR/current for a new generation now, reopen\n"
+	      "                         the --query-log file\n"
 	      "                         (systemd: RELOADING=1, then READY=1)\n"
 	      "  SIGTERM, SIGINT        stop: close sockets and the database, log counters\n"
 	      "                         (queries, answered, dropped) and exit 0\n"
@@ -232,6 +242,18 @@ const char *dnsd_addr_str(const struct sockaddr *sa, char *buf, size_t cap)
 	return buf;
 }
 
+bool dnsd_addr_is_loopback(const struct sockaddr_storage *a)
+{
+	if (a->ss_family == AF_INET)
+		return (ntohl(((const struct sockaddr_in *)a)->sin_addr.s_addr) >> 24) == 127;
+	if (a->ss_family == AF_INET6) {
+		const struct in6_addr *x = &((const struct sockaddr_in6 *)a)->sin6_addr;
+		return IN6_IS_ADDR_LOOPBACK(x) ||
+		       (IN6_IS_ADDR_V4MAPPED(x) && x->s6_addr[12] == 127);
+	}
+	return false;
+}
+
 /* Unsigned decimal option in [lo, hi]. */
 static int parse_uint(const char *s, uint32_t lo, uint32_t hi, uint32_t *out)
 {
@@ -278,7 +300,10 @@ enum {
 	OPT_SYSLOG,
 	OPT_RRL,
 	OPT_RRL_SLIP,
-	OPT_RRL_LOOPBACK
+	OPT_RRL_LOOPBACK,
+	OPT_METRICS,
+	OPT_METRICS_REMOTE,
+	OPT_QUERY_LOG
 };
 
 /* Every long option is also a config file key (dnsbl.conf(5)). */
@@ -299,6 +324,9 @@ static const struct option longopts[] = {
     {"pidfile", required_argument, NULL, OPT_PIDFILE},
     {"log", required_argument, NULL, OPT_LOG},
     {"syslog", no_argument, NULL, OPT_SYSLOG},
+    {"metrics", required_argument, NULL, OPT_METRICS},
+    {"metrics-allow-remote", no_argument, NULL, OPT_METRICS_REMOTE},
+    {"query-log", required_argument, NULL, OPT_QUERY_LOG},
     {"verbose", no_argument, NULL, 'v'},
     {"debug", no_argument, NULL, OPT_DEBUG},
     {"config", required_argument, NULL, 'c'},
@@ -437,6 +465,21 @@ int dnsd_cli_parse(struct dnsd_opts *o, int argc, char **argv)
 		case OPT_SYSLOG:
 			o->log_syslog = true;
 			break;
+		case OPT_METRICS:
+			if (dnsd_parse_listen(arg, &o->metrics))
+				return bad("--metrics", arg,
+				           "expected IPv4:PORT (127.0.0.1:9153) or [IPv6]:PORT "
+				           "([::1]:9153)");
+			o->metrics_on = true;
+			break;
+		case OPT_METRICS_REMOTE:
+			o->metrics_remote = true;
+			break;
+		case OPT_QUERY_LOG:
+			if (!*arg)
+				return bad("--query-log", arg, "expected a file name");
+			o->query_log = arg;
+			break;
 		case 'V':
 			printf(PROG " " DNSBL_VERSION "\n");
 			return DNSD_CLI_EXIT;
@@ -468,6 +511,12 @@ int dnsd_cli_parse(struct dnsd_opts *o, int argc, char **argv)
 	if (!o->db_dir) {
 		fprintf(stderr, PROG ": missing required option --db DIR\n");
 		fprintf(stderr, "Try '" PROG " --help' for more information.\n");
+		return DNSD_CLI_USAGE;
+	}
+	if (o->metrics_on && !o->metrics_remote && !dnsd_addr_is_loopback(&o->metrics)) {
+		fprintf(stderr, PROG
+		        ": --metrics: not a loopback address; the metrics endpoint has no "
+		        "access control (add --metrics-allow-remote to serve it there anyway)\n");
 		return DNSD_CLI_USAGE;
 	}
 	if (o->nlisten == 0)

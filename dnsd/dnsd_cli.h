@@ -46,12 +46,16 @@ struct dnsd_opts {
 	uint16_t edns_payload;
 	uint32_t tcp_idle; /* seconds */
 	uint32_t tcp_max;
-	uint32_t threads;         /* UDP threads, 1..DNSD_THREADS_MAX (default: usable CPUs) */
-	int log_level;            /* DBL_LOG_NOTICE, _INFO (--verbose) or _DEBUG (--debug) */
-	bool log_syslog;          /* --log syslog / --syslog */
-	bool check;               /* --check: validate, open the database, exit */
-	const char *user;         /* --user NAME: drop to it after binding (borrowed) */
-	const char *pidfile;      /* --pidfile FILE (borrowed) */
+	uint32_t threads;    /* UDP threads, 1..DNSD_THREADS_MAX (default: usable CPUs) */
+	int log_level;       /* DBL_LOG_NOTICE, _INFO (--verbose) or _DEBUG (--debug) */
+	bool log_syslog;     /* --log syslog / --syslog */
+	bool check;          /* --check: validate, open the database, exit */
+	const char *user;    /* --user NAME: drop to it after binding (borrowed) */
+	const char *pidfile; /* --pidfile FILE (borrowed) */
+	bool metrics_on;     /* --metrics ADDR:PORT given */
+	bool metrics_remote; /* --metrics-allow-remote: non-loopback allowed */
+	struct sockaddr_storage metrics;
+	const char *query_log;    /* --query-log FILE (borrowed) */
 	struct dnsd_rrl_conf rrl; /* --rrl, --rrl-slip, --rrl-loopback (rate 0 = off) */
 	/* Command line merged with --config FILE; every borrowed string above
 	 * points into conf.argv or argv. Freed by dnsd_cli_free(). */
@@ -87,6 +91,9 @@ int dnsd_parse_time(const char *s, uint32_t max, uint32_t *out);
  * address; PORT defaults to 53. Port 0 picks a free port (logged at
  * start). Returns 0 or -EINVAL. */
 int dnsd_parse_listen(const char *s, struct sockaddr_storage *ss);
+
+/* True for 127.0.0.0/8, ::1 and ::ffff:127.0.0.0/104. */
+bool dnsd_addr_is_loopback(const struct sockaddr_storage *a);
 
 /* "addr:port" / "[addr]:port" text of sa into buf (cap >= 64). */
 const char *dnsd_addr_str(const struct sockaddr *sa, char *buf, size_t cap);

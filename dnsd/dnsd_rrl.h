@@ -38,7 +38,7 @@ struct dnsd_rrl_conf {
 };
 
 /* Per-worker counters (read by the main thread after the join, and by
- * the metrics exporter of a later branch). */
+ * the /metrics exporter, dnsd_metrics.c). */
 struct dnsd_rrl_stats {
 	uint64_t rrl_limited; /* responses over the rate: slipped + dropped */
 	uint64_t rrl_slipped; /* of those, sent as TC=1 */

@@ -75,6 +75,8 @@ void dnsd_server_stop(struct dnsd_server *s, const char *why)
 	if (why)
 		dnsd_notify_stop(&s->notify);
 	dnsd_tcp_stop(&s->tcp);
+	dnsd_http_stop(&s->http);
+	dnsd_qlog_stop(&s->qlog);
 	dnsd_data_stop(&s->data);
 	if (s->signals_init) {
 		uv_close((uv_handle_t *)&s->sig_term, NULL);
@@ -93,6 +95,7 @@ static void on_signal(uv_signal_t *h, int signum)
 		dbl_log(DBL_LOG_INFO, "SIGHUP: checking %s/current", s->opts->db_dir);
 		dnsd_notify_reloading(true);
 		dnsd_data_check(&s->data, true);
+		dnsd_qlog_reopen(&s->qlog);
 		dnsd_notify_reloading(false);
 		return;
 	}
@@ -254,6 +257,10 @@ int dnsd_server_start(struct dnsd_server *s, uv_loop_t *loop, const struct dnsd_
 		dbl_log(DBL_LOG_ERR, "cannot install signal handlers: %s", uv_strerror(rc));
 		return rc;
 	}
+	/* Before the workers (they size their buffers by it) and before
+	 * the privilege drop (the file may be root's, in /var/log). */
+	if (o->query_log && (rc = dnsd_qlog_open(&s->qlog, loop, o->query_log)))
+		return rc;
 	s->workers = calloc(n, sizeof *s->workers);
 	s->readers = calloc(n, sizeof *s->readers);
 	if (!s->workers || !s->readers) {
@@ -276,6 +283,8 @@ int dnsd_server_start(struct dnsd_server *s, uv_loop_t *loop, const struct dnsd_
 		if (rc)
 			return rc;
 	}
+	if (o->metrics_on && (rc = dnsd_http_start(&s->http, s, &o->metrics)))
+		return rc;
 	/* Root is only needed to bind: drop it before opening data (so an
 	 * unreadable database shows now) and before threads exist. */
 	if (s->user && dnsd_proc_drop(s->user))
@@ -318,6 +327,7 @@ void dnsd_server_finish(struct dnsd_server *s, bool log)
 	dnsd_data_close(&s->data);
 	for (unsigned i = 0; i < s->nworkers; i++)
 		dnsd_worker_destroy(s->workers[i]);
+	dnsd_qlog_close(&s->qlog);
 	free(s->workers);
 	free(s->readers);
 	s->workers = NULL;

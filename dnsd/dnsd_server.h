@@ -24,6 +24,7 @@
 #include "dbl_query.h"
 #include "dnsd_cli.h"
 #include "dnsd_data.h"
+#include "dnsd_http.h"
 #include "dnsd_proc.h"
 #include "dnsd_tcp.h"
 #include "dnsd_worker.h"
@@ -38,6 +39,8 @@ struct dnsd_server {
 	struct dnsd_data data;
 	struct dnsd_tcp tcp;
 	struct dnsd_notify notify;
+	struct dnsd_http http;        /* --metrics endpoint */
+	struct dnsd_qlog qlog;        /* --query-log file */
 	const struct dnsd_user *user; /* set by main() before start: the drop target */
 	uv_signal_t sig_term, sig_int, sig_hup;
 	bool signals_init;

@@ -123,6 +123,7 @@ static void on_recv(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf, const struc
 		w->st.queries++;
 		w->st.dropped++;
 		w->st.malformed++;
+		dnsd_metrics_drop_malformed(&w->m);
 		return;
 	}
 	/* One batch, one socket: flush first if the slots are full or the

@@ -15,42 +15,6 @@
 
 /* ---- debug log of one query (--debug only) ---- */
 
-static const char *rcode_name(unsigned rc)
-{
-	static const char *names[] = {"NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN",
-	                              "NOTIMP",  "REFUSED", "YXDOMAIN", "YXRRSET",
-	                              "NXRRSET", "NOTAUTH", "NOTZONE"};
-	if (rc < sizeof names / sizeof names[0])
-		return names[rc];
-	return rc == 16 ? "BADVERS" : "RCODE?";
-}
-
-/* Mnemonic of common qtypes/qclasses for debug lines, else TYPEnn/CLASSnn
- * (RFC 3597) in buf. */
-static const char *type_name(unsigned t, char *buf, size_t cap)
-{
-	switch (t) {
-	case 1:
-		return "A";
-	case 2:
-		return "NS";
-	case 6:
-		return "SOA";
-	case 15:
-		return "MX";
-	case 16:
-		return "TXT";
-	case 28:
-		return "AAAA";
-	case 252:
-		return "AXFR";
-	case 255:
-		return "ANY";
-	}
-	snprintf(buf, cap, "TYPE%u", t);
-	return buf;
-}
-
 static const char *class_name(unsigned c, char *buf, size_t cap)
 {
 	if (c == 1)
@@ -61,55 +25,17 @@ static const char *class_name(unsigned c, char *buf, size_t cap)
 	return buf;
 }
 
-/* Presentation form of the question name of req, for debug logs only.
- * Never reads past len; stops at anything that is not a plain label. */
-static void qname_str(const uint8_t *req, size_t len, char *out, size_t cap)
-{
-	size_t p = 12, o = 0, total = 0;
-
-	out[0] = 0;
-	if (len <= 12) {
-		snprintf(out, cap, "(short)");
-		return;
-	}
-	while (p < len && req[p] != 0) {
-		unsigned l = req[p];
-		if (l > 63 || p + 1 + l > len || (total += l + 1) > 255) {
-			snprintf(out + o, cap - o, "(bad)");
-			return;
-		}
-		for (unsigned i = 0; i < l; i++) {
-			uint8_t ch = req[p + 1 + i];
-			int n;
-			if (ch > 0x20 && ch < 0x7f && ch != '.' && ch != '\\')
-				n = snprintf(out + o, cap - o, "%c", ch);
-			else if (ch == '.' || ch == '\\')
-				n = snprintf(out + o, cap - o, "\\%c", ch);
-			else
-				n = snprintf(out + o, cap - o, "\\%03u", ch);
-			if (n < 0 || (size_t)n >= cap - o)
-				return;
-			o += (size_t)n;
-		}
-		if (o + 1 < cap)
-			out[o++] = '.', out[o] = 0;
-		p += 1 + l;
-	}
-	if (o == 0)
-		snprintf(out, cap, ".");
-}
-
 static void log_query(const struct sockaddr *peer, bool tcp, const uint8_t *req, size_t len, int n,
                       const struct dbl_query_info *info)
 {
 	char a[80], q[1100], tb[16], cb[16];
 
 	dnsd_addr_str(peer, a, sizeof a);
-	qname_str(req, len, q, sizeof q);
+	dnsd_qname_str(req, len, q, sizeof q);
 	if (n > 0)
 		dbl_log(DBL_LOG_DEBUG, "%s %s %s %s %s -> %s%s%s, %d bytes", tcp ? "tcp" : "udp", a,
 		        q, class_name(info->qclass, cb, sizeof cb),
-		        type_name(info->qtype, tb, sizeof tb), rcode_name(info->rcode),
+		        dnsd_qtype_name(info->qtype, tb, sizeof tb), dnsd_rcode_name(info->rcode),
 		        info->listed ? " listed" : "", info->truncated ? " TC" : "", n);
 	else
 		dbl_log(DBL_LOG_DEBUG, "%s %s %s (%zu bytes) -> no reply: %s", tcp ? "tcp" : "udp",
@@ -172,6 +98,9 @@ int dnsd_worker_answer(struct dnsd_worker *w, const uint8_t *req, size_t len, ui
 	}
 	w->st.queries++;
 	n = dbl_query(w->rtxn, &w->srv->qopts, &env, req, len, resp, cap, &info);
+	/* Counted as the query function answered it; a reply that --rrl then
+	 * holds back is counted again in dnsbld_rrl_total. */
+	dnsd_metrics_count(&w->m, n, &info, w->rtxn && w->rtxn->db ? &w->rtxn->db->cat : NULL);
 	if (n <= 0) {
 		w->st.dropped++;
 		if (n == DBL_EDROP || n == 0)
@@ -186,6 +115,8 @@ int dnsd_worker_answer(struct dnsd_worker *w, const uint8_t *req, size_t len, ui
 		if (n > 0 && info.truncated)
 			w->st.truncated++;
 	}
+	if (w->qlog.buf)
+		dnsd_qlog_add(&w->qlog, w->now, peer, tcp, req, len, n, &info);
 	if (dbl_log_enabled(DBL_LOG_DEBUG))
 		log_query(peer, tcp, req, len, n, &info);
 	return n > 0 ? n : (n == 0 ? DBL_EDROP : n);
@@ -194,6 +125,8 @@ int dnsd_worker_answer(struct dnsd_worker *w, const uint8_t *req, size_t len, ui
 void dnsd_worker_batch_end(struct dnsd_worker *w)
 {
 	dnsd_udp_flush(w);
+	dnsd_metrics_batch_end(&w->m);
+	dnsd_qlog_flush(&w->qlog, w->loop);
 	if (w->batch_open) {
 		dnsd_reader_end(&w->reader);
 		w->batch_open = false;
@@ -284,6 +217,8 @@ int dnsd_worker_create(struct dnsd_worker **out, struct dnsd_server *s, unsigned
 	w->handles_init = true;
 	w->wake.data = w;
 	w->check.data = w;
+	if (s->qlog.path && dnsd_qlog_buf_init(&w->qlog, &s->qlog))
+		return UV_ENOMEM;
 	return uv_check_start(&w->check, on_check);
 }
 
@@ -360,7 +295,9 @@ void dnsd_worker_join(struct dnsd_worker *w)
 
 void dnsd_worker_destroy(struct dnsd_worker *w)
 {
-	if (w)
+	if (w) {
 		dnsd_rrl_free(&w->rrl);
+		dnsd_qlog_buf_free(&w->qlog);
+	}
 	free(w);
 }

@@ -11,7 +11,9 @@
  *  - `wake` is a uv_async the main thread signals after a generation was
  *    published or to stop the worker;
  *  - `reader.hazard` is read by the main thread (dnsd_data.h);
- *  - `st` is read by the main thread after the thread was joined.
+ *  - `st` is read by the main thread after the thread was joined, and
+ *    `m` (and a few `st` fields, with relaxed atomic loads of aligned
+ *    64-bit words) when /metrics is scraped (dnsd_metrics.h).
  * So counters are plain integers and nothing on the query path locks.
  *
  * Lifetime: allocated by dnsd_worker_create (heap, ~1.4 MiB, mostly UDP
@@ -31,6 +33,8 @@
 
 #include "dnsd_data.h"
 #include "dnsd_rrl.h"
+#include "dnsd_metrics.h"
+#include "dnsd_qlog.h"
 #include "dnsd_udp.h"
 
 struct dnsd_server;
@@ -69,8 +73,10 @@ struct dnsd_worker {
 	time_t now;
 	uint64_t err_log_last; /* rate limit for internal-error messages */
 	struct dnsd_stats st;
-	struct dnsd_rrl rrl; /* UDP response-rate limiting (off: rrl.tab NULL) */
-	struct dnsd_udp udp; /* last: its buffers are most of the struct */
+	struct dnsd_rrl rrl;       /* UDP response-rate limiting (off: rrl.tab NULL) */
+	struct dnsd_wmetrics m;    /* /metrics counters (dnsd_metrics.h) */
+	struct dnsd_qlog_buf qlog; /* --query-log lines of this thread */
+	struct dnsd_udp udp;       /* last: its buffers are most of the struct */
 };
 
 /* Allocate and set up worker id of s: its loop (worker 0 uses s->loop),

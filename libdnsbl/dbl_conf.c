@@ -46,8 +46,8 @@ const struct dbl_conf_key dbl_conf_keys[] = {
     {"rrl", D, 0},
     {"rrl-slip", D, 0},
     {"rrl-loopback", D, 0},
-    /* being added on other branches (issue 5): metrics endpoint, query log */
     {"metrics", D, 0},
+    {"metrics-allow-remote", D, 0},
     {"query-log", D, DBL_KEY_PATH},
     /* dnsbl-load */
     {"zone", L | B, DBL_KEY_REPEAT | DBL_KEY_ZONESPEC},
