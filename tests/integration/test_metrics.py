@@ -293,3 +293,31 @@ def test_zone_labels_bounded(dnsbld, tmp_path):
     assert m[("dnsbld_listed_total", 'zone="other"')] == 2
     # Every served zone still has its data gauges.
     assert sum(1 for k in m if k[0] == "dnsbld_zone_version") == 66
+
+
+def test_rrl_outcomes_counted(dnsbld, loaded_db):
+    """--rrl: every reply the query function made is counted by rcode; the
+    limiter's slipped (TC) and dropped replies are counted on top."""
+    srv = dnsbld(loaded_db, "--metrics", "127.0.0.1:0", "--threads", "1", "--rrl", "5",
+                 "--rrl-slip", "2", "--rrl-loopback")
+    before = scrape(srv)
+    q = make_query("1.0.0.127.bl.test").to_wire()
+    n, got = 60, 0
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.settimeout(0.3)
+        for _ in range(n):  # well over 5/s with a burst of one second
+            s.sendto(q, (srv.host, srv.port))
+        try:
+            while True:
+                s.recv(4096)
+                got += 1
+        except socket.timeout:
+            pass
+    time.sleep(0.2)
+    after = scrape(srv)
+    assert delta(after, before, "dnsbld_responses_total", 'rcode="NXDOMAIN"') == n
+    slipped = delta(after, before, "dnsbld_rrl_total", 'action="slipped"')
+    dropped = delta(after, before, "dnsbld_rrl_total", 'action="dropped"')
+    assert slipped > 0 and dropped > 0, (slipped, dropped)
+    # every request is either sent in full, sent as TC, or dropped
+    assert got + dropped == n, (got, slipped, dropped)
