@@ -22,7 +22,10 @@ static bool val_eq(const struct dbl_vtab *t, int32_t vid, const uint8_t a[4], co
                    size_t n)
 {
 	const struct dbl_rawval *v = &t->v[vid];
-	return memcmp(v->a, a, 4) == 0 && v->len == n && memcmp(t->txt + v->off, s, n) == 0;
+	/* n == 0: t->txt may still be NULL (no TXT stored yet), and memcmp's
+	 * arguments must not be NULL even for a zero length (C11 7.24.1). */
+	return memcmp(v->a, a, 4) == 0 && v->len == n &&
+	       (n == 0 || memcmp(t->txt + v->off, s, n) == 0);
 }
 
 static int rehash(struct dbl_vtab *t)
