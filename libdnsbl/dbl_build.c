@@ -67,10 +67,9 @@ struct bscope {
 
 /* ---- addresses ---- */
 
-/* Encode the items of the datasets' values listed in one merged segment. */
-static int addr_vset(struct dbl_intern *in, struct dbl_vset_buf *vb, struct bscope *bs,
-                     const struct dbl_swout *per, const uint32_t *segds, const int32_t *refs,
-                     uint32_t nrefs, uint32_t *vsid)
+static int addr_vset_encode(struct dbl_intern *in, struct dbl_vset_buf *vb, struct bscope *bs,
+                            const struct dbl_swout *per, const uint32_t *segds, const int32_t *refs,
+                            uint32_t nrefs, uint32_t *vsid)
 {
 	dbl_vset_buf_reset(vb);
 	for (uint32_t r = 0; r < nrefs; r++) {
@@ -85,6 +84,46 @@ static int addr_vset(struct dbl_intern *in, struct dbl_vset_buf *vb, struct bsco
 		}
 	}
 	return dbl_intern_vset(in, vb, vsid);
+}
+
+/* vsid of each single value, per dataset of the scope (0 = not interned
+ * yet): most merged segments carry exactly one value (2 M XBL addresses
+ * share one), and encoding + hashing it again per segment was a tenth of
+ * the load time. The ids are what dbl_intern would return, so the file is
+ * unchanged. */
+struct vcache {
+	uint32_t *v[256];
+};
+
+static void vcache_free(struct vcache *c)
+{
+	for (size_t d = 0; d < 256; d++)
+		free(c->v[d]);
+}
+
+/* The value set of one merged segment, through the cache when it holds
+ * one value. */
+static int addr_vset(struct dbl_intern *in, struct dbl_vset_buf *vb, struct bscope *bs,
+                     const struct dbl_swout *per, const uint32_t *segds, const int32_t *refs,
+                     uint32_t nrefs, struct vcache *vc, uint32_t *vsid)
+{
+	uint32_t *slot = NULL;
+	int rc;
+
+	if (nrefs == 1 && per->seg[refs[0]].count == 1) {
+		uint32_t d = segds[refs[0]];
+		int32_t vid = per->pool[per->seg[refs[0]].first];
+		if (!vc->v[d] && !(vc->v[d] = calloc(bs->ds[d]->nvalues + 1, sizeof(uint32_t))))
+			return -ENOMEM;
+		slot = &vc->v[d][vid];
+		if (*slot) {
+			*vsid = *slot;
+			return 0;
+		}
+	}
+	if ((rc = addr_vset_encode(in, vb, bs, per, segds, refs, nrefs, vsid)) == 0 && slot)
+		*slot = *vsid;
+	return rc;
 }
 
 static int put_interval(struct writer *w, int fam, uint32_t scope, dbl_u128 lo, dbl_u128 hi,
@@ -115,6 +154,7 @@ static int build_addr(struct writer *w, struct dbl_intern *in, struct bscope *bs
 	struct dbl_swent *e = NULL;
 	uint32_t *segds = NULL;
 	struct dbl_vset_buf vb = {0};
+	struct vcache vc = {{0}};
 	size_t cap = 0, nsegs_total;
 	int rc = 0;
 	dbl_u128 plo = 0, phi = 0;
@@ -185,7 +225,7 @@ static int build_addr(struct writer *w, struct dbl_intern *in, struct bscope *bs
 	for (size_t s = 0; s < all.nseg; s++) {
 		uint32_t vsid;
 		rc = addr_vset(in, &vb, bs, &per, segds, all.pool + all.seg[s].first,
-		               all.seg[s].count, &vsid);
+		               all.seg[s].count, &vc, &vsid);
 		if (rc)
 			goto out;
 		if (have && phi + 1 == all.seg[s].lo && pvs == vsid) {
@@ -208,6 +248,7 @@ out:
 	dbl_swout_free(&per);
 	dbl_swout_free(&all);
 	dbl_vset_buf_free(&vb);
+	vcache_free(&vc);
 	return rc;
 }
 
