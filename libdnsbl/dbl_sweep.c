@@ -32,44 +32,100 @@ static int ent_cmp(const void *a, const void *b)
 	return x->ord < y->ord ? -1 : x->ord > y->ord;
 }
 
+/* One stable LSD pass over 16-bit digits: dst = src ordered by digit. */
+#define RADIX_PASS(src, dst, n, count, digit)                                                      \
+	do {                                                                                       \
+		size_t sum_ = 0;                                                                   \
+		memset(count, 0, 65536 * sizeof *count);                                           \
+		for (size_t i_ = 0; i_ < (n); i_++)                                                \
+			count[digit((src)[i_])]++;                                                 \
+		for (size_t d_ = 0; d_ < 65536; d_++) {                                            \
+			size_t c_ = count[d_];                                                     \
+			count[d_] = sum_;                                                          \
+			sum_ += c_;                                                                \
+		}                                                                                  \
+		for (size_t i_ = 0; i_ < (n); i_++)                                                \
+			(dst)[count[digit((src)[i_])]++] = (src)[i_];                              \
+	} while (0)
+
+/* Sort by 32 varying bits of lo starting at bit low: pairs (key << 32 |
+ * index) are sorted (8 bytes moved per entry and pass, not 48), then the
+ * entries are gathered once. */
+static int radix_sort_packed(struct dbl_swent *e, size_t n, unsigned low, uint32_t vary)
+{
+	uint64_t *k = malloc(n * sizeof *k), *t = malloc(n * sizeof *t), *src = k, *dst = t;
+	struct dbl_swent *g = malloc(n * sizeof *g);
+	size_t *count = malloc(65536 * sizeof *count);
+	int rc = -ENOMEM;
+
+	if (!k || !t || !g || !count)
+		goto out;
+	for (size_t i = 0; i < n; i++)
+		k[i] = (uint64_t)(uint32_t)(e[i].lo >> low) << 32 | i;
+	for (unsigned shift = 32; shift < 64; shift += 16) {
+		uint64_t *x;
+		if (((vary >> (shift - 32)) & 0xFFFF) == 0)
+			continue;
+#define PACKED_DIGIT(v) ((unsigned)((v) >> shift) & 0xFFFF)
+		RADIX_PASS(src, dst, n, count, PACKED_DIGIT);
+#undef PACKED_DIGIT
+		x = src;
+		src = dst;
+		dst = x;
+	}
+	for (size_t i = 0; i < n; i++)
+		g[i] = e[(uint32_t)src[i]];
+	memcpy(e, g, n * sizeof *e);
+	rc = 0;
+out:
+	free(k);
+	free(t);
+	free(g);
+	free(count);
+	return rc;
+}
+
 /* Stable LSD radix sort of e[0..n) by lo, 16 bits per pass. Entries
  * arrive in ord order (file order, or dataset order for the merge), so a
- * stable sort by lo yields (lo, ord) order, which ent_cmp defines. Passes
- * whose digit is the same for every entry are skipped: IPv4 keys need at
- * most 2 passes, IPv6 keys only the varying digits. O(n) per pass against
+ * stable sort by lo yields (lo, ord) order, which ent_cmp defines. Only
+ * the bits that vary are sorted on: IPv4 keys need 2 passes over packed
+ * (key, index) pairs, IPv6 keys the varying digits. O(n) per pass against
  * O(n log n) 48-byte moves for qsort: 2.6M feed entries sort in tens of ms. */
 static int radix_sort(struct dbl_swent *e, size_t n)
 {
-	struct dbl_swent *tmp = malloc(n * sizeof *tmp), *src = e, *dst = tmp;
-	size_t *count = malloc(65536 * sizeof *count);
+	struct dbl_swent *tmp, *src = e, *dst;
+	size_t *count;
+	dbl_u128 varying = 0;
+	unsigned low = 0, high = 128;
 
+	/* One pass finds the bits that differ anywhere, so constant digits
+	 * (96 of 128 bits for IPv4) cost nothing. */
+	for (size_t i = 1; i < n; i++)
+		varying |= e[i].lo ^ e[0].lo;
+	while (low < 128 && !((varying >> low) & 1))
+		low++;
+	while (high > low && !((varying >> (high - 1)) & 1))
+		high--;
+	if (high - low <= 32 && n <= UINT32_MAX)
+		return radix_sort_packed(e, n, low, (uint32_t)(varying >> low));
+	tmp = malloc(n * sizeof *tmp);
+	count = malloc(65536 * sizeof *count);
 	if (!tmp || !count) {
 		free(tmp);
 		free(count);
 		return -ENOMEM;
 	}
-	dbl_u128 varying = 0;
-	/* One pass finds the bits that differ anywhere, so the passes of
-	 * constant digits (six of eight for IPv4) cost nothing. */
-	for (size_t i = 1; i < n; i++)
-		varying |= e[i].lo ^ e[0].lo;
+	dst = tmp;
 	for (unsigned shift = 0; shift < 128; shift += 16) {
-		size_t sum = 0;
+		struct dbl_swent *x;
 		if (((unsigned)(varying >> shift) & 0xFFFF) == 0)
 			continue;
-		memset(count, 0, 65536 * sizeof *count);
-		for (size_t i = 0; i < n; i++)
-			count[(unsigned)(src[i].lo >> shift) & 0xFFFF]++;
-		for (size_t d = 0; d < 65536; d++) {
-			size_t c = count[d];
-			count[d] = sum;
-			sum += c;
-		}
-		for (size_t i = 0; i < n; i++)
-			dst[count[(unsigned)(src[i].lo >> shift) & 0xFFFF]++] = src[i];
-		struct dbl_swent *t = src;
+#define ENT_DIGIT(v) ((unsigned)((v).lo >> shift) & 0xFFFF)
+		RADIX_PASS(src, dst, n, count, ENT_DIGIT);
+#undef ENT_DIGIT
+		x = src;
 		src = dst;
-		dst = t;
+		dst = x;
 	}
 	if (src != e)
 		memcpy(e, src, n * sizeof *e);
