@@ -8,6 +8,7 @@
 #include "dbl_name.h"
 #include "dbl_names.h"
 #include "dbl_schema.h"
+#include "dbl_sweep.h"
 
 /* One entry of any dataset: a dnset name (rr < 0) or an RR. */
 struct nent {
@@ -51,6 +52,39 @@ static int nent_cmp(const void *x, const void *y)
 	if (c)
 		return c;
 	return a->ord < b->ord ? -1 : a->ord > b->ord;
+}
+
+/* Sort *e (n entries) by nent_cmp: a radix sort on the 8-byte heads (in
+ * entry order, so stable), then a comparison sort of each run of equal
+ * heads only. 600k DBL names: glibc's merge sort with a callback per
+ * comparison was a tenth of the load. Replaces *e; 0 or -ENOMEM. */
+static int sort_entries(struct nent **e, size_t n)
+{
+	struct dbl_keyidx *k = malloc(n * sizeof *k);
+	struct nent *s = malloc(n * sizeof *s);
+	int rc = -ENOMEM;
+
+	if (!k || !s || n > UINT32_MAX)
+		goto out;
+	for (size_t i = 0; i < n; i++)
+		k[i] = (struct dbl_keyidx){(*e)[i].head, (uint32_t)i};
+	if ((rc = dbl_sort_keyed(k, n)))
+		goto out;
+	for (size_t i = 0; i < n; i++)
+		s[i] = (*e)[k[i].idx];
+	for (size_t i = 0, j; i < n; i = j) {
+		for (j = i + 1; j < n && s[j].head == s[i].head;)
+			j++;
+		if (j - i > 1)
+			qsort(s + i, j - i, sizeof *s, nent_cmp);
+	}
+	free(*e);
+	*e = s;
+	s = NULL;
+out:
+	free(k);
+	free(s);
+	return rc;
 }
 
 /* A key with wildcard entries, kept on the ancestor stack. */
@@ -194,7 +228,10 @@ int dbl_names_build(struct dbl_dsdata *const *ds, size_t nds, struct dbl_intern 
 			                       (int32_t)i};
 		}
 	}
-	qsort(e, n, sizeof *e, nent_cmp);
+	if ((rc = sort_entries(&e, n))) {
+		free(e);
+		return rc;
+	}
 	for (size_t i = 0; i < n && rc == 0;) {
 		size_t j = i + 1;
 		uint32_t exact, wild;

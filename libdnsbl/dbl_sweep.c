@@ -48,40 +48,63 @@ static int ent_cmp(const void *a, const void *b)
 			(dst)[count[digit((src)[i_])]++] = (src)[i_];                              \
 	} while (0)
 
-/* Sort by 32 varying bits of lo starting at bit low: pairs (key << 32 |
- * index) are sorted (8 bytes moved per entry and pass, not 48), then the
- * entries are gathered once. */
-static int radix_sort_packed(struct dbl_swent *e, size_t n, unsigned low, uint32_t vary)
+int dbl_sort_keyed(struct dbl_keyidx *v, size_t n)
 {
-	uint64_t *k = malloc(n * sizeof *k), *t = malloc(n * sizeof *t), *src = k, *dst = t;
-	struct dbl_swent *g = malloc(n * sizeof *g);
-	size_t *count = malloc(65536 * sizeof *count);
-	int rc = -ENOMEM;
+	struct dbl_keyidx *t, *src = v, *dst;
+	size_t *count;
+	uint64_t vary = 0;
 
-	if (!k || !t || !g || !count)
-		goto out;
-	for (size_t i = 0; i < n; i++)
-		k[i] = (uint64_t)(uint32_t)(e[i].lo >> low) << 32 | i;
-	for (unsigned shift = 32; shift < 64; shift += 16) {
-		uint64_t *x;
-		if (((vary >> (shift - 32)) & 0xFFFF) == 0)
+	for (size_t i = 1; i < n; i++)
+		vary |= v[i].key ^ v[0].key;
+	if (vary == 0)
+		return 0;
+	t = malloc(n * sizeof *t);
+	count = malloc(65536 * sizeof *count);
+	if (!t || !count) {
+		free(t);
+		free(count);
+		return -ENOMEM;
+	}
+	dst = t;
+	for (unsigned shift = 0; shift < 64; shift += 16) {
+		struct dbl_keyidx *x;
+		if (((vary >> shift) & 0xFFFF) == 0)
 			continue;
-#define PACKED_DIGIT(v) ((unsigned)((v) >> shift) & 0xFFFF)
-		RADIX_PASS(src, dst, n, count, PACKED_DIGIT);
-#undef PACKED_DIGIT
+#define KEY_DIGIT(e) ((unsigned)((e).key >> shift) & 0xFFFF)
+		RADIX_PASS(src, dst, n, count, KEY_DIGIT);
+#undef KEY_DIGIT
 		x = src;
 		src = dst;
 		dst = x;
 	}
+	if (src != v)
+		memcpy(v, src, n * sizeof *v);
+	free(t);
+	free(count);
+	return 0;
+}
+
+/* Sort by the varying bits of lo (at most 64, starting at bit low): (key,
+ * index) pairs are sorted (16 bytes moved per entry and pass, not 48),
+ * then the entries are gathered once. */
+static int radix_sort_packed(struct dbl_swent *e, size_t n, unsigned low)
+{
+	struct dbl_keyidx *k = malloc(n * sizeof *k);
+	struct dbl_swent *g = malloc(n * sizeof *g);
+	int rc = -ENOMEM;
+
+	if (!k || !g)
+		goto out;
 	for (size_t i = 0; i < n; i++)
-		g[i] = e[(uint32_t)src[i]];
+		k[i] = (struct dbl_keyidx){(uint64_t)(e[i].lo >> low), (uint32_t)i};
+	if ((rc = dbl_sort_keyed(k, n)))
+		goto out;
+	for (size_t i = 0; i < n; i++)
+		g[i] = e[k[i].idx];
 	memcpy(e, g, n * sizeof *e);
-	rc = 0;
 out:
 	free(k);
-	free(t);
 	free(g);
-	free(count);
 	return rc;
 }
 
@@ -89,7 +112,8 @@ out:
  * arrive in ord order (file order, or dataset order for the merge), so a
  * stable sort by lo yields (lo, ord) order, which ent_cmp defines. Only
  * the bits that vary are sorted on: IPv4 keys need 2 passes over packed
- * (key, index) pairs, IPv6 keys the varying digits. O(n) per pass against
+ * (key, index) pairs, IPv6 keys varying in at most 64 bits (a /64 list)
+ * too, others the varying digits of the entries. O(n) per pass against
  * O(n log n) 48-byte moves for qsort: 2.6M feed entries sort in tens of ms. */
 static int radix_sort(struct dbl_swent *e, size_t n)
 {
@@ -106,8 +130,8 @@ static int radix_sort(struct dbl_swent *e, size_t n)
 		low++;
 	while (high > low && !((varying >> (high - 1)) & 1))
 		high--;
-	if (high - low <= 32 && n <= UINT32_MAX)
-		return radix_sort_packed(e, n, low, (uint32_t)(varying >> low));
+	if (high - low <= 64 && n <= UINT32_MAX)
+		return radix_sort_packed(e, n, low);
 	tmp = malloc(n * sizeof *tmp);
 	count = malloc(65536 * sizeof *count);
 	if (!tmp || !count) {

@@ -1,7 +1,8 @@
 /* test_sweep.c - dbl_sweep against a brute-force model: random overlapping,
  * prioritised entries with exclusions and repeated starts, enough of them
- * (> 256) for the radix sort; positions as IPv4-like keys (the packed
- * 32-bit sort) and spread over 128 bits (the digit-by-digit sort). Every
+ * (> 256) for the radix sort; positions as IPv4-like keys and keys
+ * varying in up to 64 bits (the packed sort), and spread over 128 bits
+ * (the digit-by-digit sort). Every
  * position of the universe must get the payload list the model computes:
  * the highest priority covering it decides, in file order, duplicates
  * dropped (UNION) or the first entry only (FIRST); an exclusion or no
@@ -51,6 +52,14 @@ static int model(const struct dbl_swent *e, const uint32_t *a, const uint32_t *b
 	return cnt;
 }
 
+/* Position of universe point x. Spread out (shift > 0), bit 0 varies as
+ * well, so with shift 80 the keys vary in more than 64 bits (the
+ * digit-by-digit sort); point x still lies in [pos(x), pos(x + 1)). */
+static dbl_u128 pos(dbl_u128 base, unsigned shift, uint32_t x)
+{
+	return base + ((dbl_u128)x << shift) + (shift ? (x & 1) : 0);
+}
+
 static void run(dbl_u128 base, unsigned shift, enum dbl_merge m)
 {
 	struct dbl_swent e[NENT], work[NENT];
@@ -66,19 +75,19 @@ static void run(dbl_u128 base, unsigned shift, enum dbl_merge m)
 		if (b[i] >= UNIVERSE)
 			b[i] = UNIVERSE - 1;
 		e[i] = (struct dbl_swent){
-		    base + ((dbl_u128)a[i] << shift),
+		    pos(base, shift, a[i]),
 		    base + ((dbl_u128)b[i] << shift) + (((dbl_u128)1 << shift) - 1), (uint32_t)i,
 		    (uint8_t)rnd(3), i % 11 == 5 ? DBL_VID_EXCLUDE : (int32_t)rnd(5)};
 	}
 	memcpy(work, e, sizeof e);
 	CHECK_INT(dbl_sweep(work, NENT, m, &o), 0);
 	for (uint32_t x = 0; x < UNIVERSE; x++) {
-		dbl_u128 pos = base + ((dbl_u128)x << shift);
+		dbl_u128 p = pos(base, shift, x);
 		int32_t want[NENT];
 		int n = model(e, a, b, NENT, m, x, want);
-		while (seg < o.nseg && o.seg[seg].hi < pos)
+		while (seg < o.nseg && o.seg[seg].hi < p)
 			seg++;
-		if (seg == o.nseg || o.seg[seg].lo > pos) {
+		if (seg == o.nseg || o.seg[seg].lo > p) {
 			CHECK_INT(n, -1);
 			continue;
 		}
@@ -95,8 +104,9 @@ static void test_sweep_model(void)
 	for (int r = 0; r < 3; r++) {
 		run(0, 0, DBL_MERGE_UNION); /* IPv4-like */
 		run(0, 0, DBL_MERGE_FIRST);
-		run((dbl_u128)0x20010db8u << 96, 64, DBL_MERGE_UNION); /* 128-bit spread */
-		run((dbl_u128)0x20010db8u << 96, 64, DBL_MERGE_FIRST);
+		run((dbl_u128)0x20010db8u << 96, 80, DBL_MERGE_UNION); /* 128-bit spread */
+		run((dbl_u128)0x20010db8u << 96, 80, DBL_MERGE_FIRST);
+		run((dbl_u128)0x20010db8u << 96, 48, DBL_MERGE_UNION); /* 49 bits: packed */
 	}
 }
 
