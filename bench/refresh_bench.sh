@@ -25,6 +25,10 @@ port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0
 answers() { dig @127.0.0.1 -p "$1" +short +tries=1 +time=1 2.0.0.127.zen.bench 2>/dev/null | grep -q 127.0.0; }
 
 echo "commit $(git rev-parse --short HEAD); $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'); scale $SCALE; $(date -u +%FT%TZ)"
+# machine state: other users' load moves these figures more than anything
+idle() { awk '/^cpu / {print $5 + $6, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9}' /proc/stat; }
+i0=$(idle); sleep 1; i1=$(idle)
+echo "loadavg $(cut -d' ' -f1-3 /proc/loadavg); idle in the second before: $(echo "$i0 $i1" | awk '{printf "%.0f%%", 100 * ($3 - $1) / ($4 - $2)}')"
 /usr/bin/python3 bench/gen_feed.py --scale "$SCALE" --seed 1 --out "$W/feed" >/dev/null
 chmod -R a+rX "$W"
 SPECS=$(grep -v '^[[:space:]]*#' "$W/feed/zones.conf" | grep -v '^[[:space:]]*$')
