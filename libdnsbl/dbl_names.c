@@ -41,6 +41,12 @@ static uint64_t key_head(const uint8_t *k, size_t n)
 	return h;
 }
 
+static struct nent nent_make(const uint8_t *key, uint8_t keylen, bool wild, uint16_t ds,
+                             uint32_t ord, int32_t vid, int32_t rr)
+{
+	return (struct nent){key_head(key, keylen), key, keylen, wild, ds, ord, vid, rr};
+}
+
 static int nent_cmp(const void *x, const void *y)
 {
 	const struct nent *a = x, *b = y;
@@ -207,25 +213,13 @@ int dbl_names_build(struct dbl_dsdata *const *ds, size_t nds, struct dbl_intern 
 	for (size_t d = 0; d < nds; d++) {
 		for (size_t i = 0; i < ds[d]->nnames; i++) {
 			const struct dbl_nameent *x = &ds[d]->names[i];
-			e[n++] = (struct nent){key_head(x->key, x->keylen),
-			                       x->key,
-			                       x->keylen,
-			                       x->wild,
-			                       (uint16_t)d,
-			                       ord++,
-			                       x->vid,
-			                       -1};
+			e[n++] =
+			    nent_make(x->key, x->keylen, x->wild, (uint16_t)d, ord++, x->vid, -1);
 		}
 		for (size_t i = 0; i < ds[d]->nrrs; i++) {
 			const struct dbl_rrent *x = &ds[d]->rrs[i];
-			e[n++] = (struct nent){key_head(x->key, x->keylen),
-			                       x->key,
-			                       x->keylen,
-			                       x->wild,
-			                       (uint16_t)d,
-			                       ord++,
-			                       0,
-			                       (int32_t)i};
+			e[n++] = nent_make(x->key, x->keylen, x->wild, (uint16_t)d, ord++, 0,
+			                   (int32_t)i);
 		}
 	}
 	if ((rc = sort_entries(&e, n))) {

@@ -32,22 +32,6 @@ static int ent_cmp(const void *a, const void *b)
 	return x->ord < y->ord ? -1 : x->ord > y->ord;
 }
 
-/* One stable LSD pass over 16-bit digits: dst = src ordered by digit. */
-#define RADIX_PASS(src, dst, n, count, digit)                                                      \
-	do {                                                                                       \
-		size_t sum_ = 0;                                                                   \
-		memset(count, 0, 65536 * sizeof *count);                                           \
-		for (size_t i_ = 0; i_ < (n); i_++)                                                \
-			count[digit((src)[i_])]++;                                                 \
-		for (size_t d_ = 0; d_ < 65536; d_++) {                                            \
-			size_t c_ = count[d_];                                                     \
-			count[d_] = sum_;                                                          \
-			sum_ += c_;                                                                \
-		}                                                                                  \
-		for (size_t i_ = 0; i_ < (n); i_++)                                                \
-			(dst)[count[digit((src)[i_])]++] = (src)[i_];                              \
-	} while (0)
-
 int dbl_sort_keyed(struct dbl_keyidx *v, size_t n)
 {
 	struct dbl_keyidx *t, *src = v, *dst;
@@ -70,9 +54,17 @@ int dbl_sort_keyed(struct dbl_keyidx *v, size_t n)
 		struct dbl_keyidx *x;
 		if (((vary >> shift) & 0xFFFF) == 0)
 			continue;
-#define KEY_DIGIT(e) ((unsigned)((e).key >> shift) & 0xFFFF)
-		RADIX_PASS(src, dst, n, count, KEY_DIGIT);
-#undef KEY_DIGIT
+		size_t sum = 0;
+		memset(count, 0, 65536 * sizeof *count);
+		for (size_t i = 0; i < n; i++)
+			count[(src[i].key >> shift) & 0xFFFF]++;
+		for (size_t d = 0; d < 65536; d++) {
+			size_t c = count[d];
+			count[d] = sum;
+			sum += c;
+		}
+		for (size_t i = 0; i < n; i++)
+			dst[count[(src[i].key >> shift) & 0xFFFF]++] = src[i];
 		x = src;
 		src = dst;
 		dst = x;
@@ -84,19 +76,41 @@ int dbl_sort_keyed(struct dbl_keyidx *v, size_t n)
 	return 0;
 }
 
-/* Sort by the varying bits of lo (at most 64, starting at bit low): (key,
- * index) pairs are sorted (16 bytes moved per entry and pass, not 48),
- * then the entries are gathered once. */
-static int radix_sort_packed(struct dbl_swent *e, size_t n, unsigned low)
+/* Stable LSD radix sort of e[0..n) by lo. Entries arrive in ord order
+ * (file order, or dataset order for the merge), so a stable sort by lo
+ * yields (lo, ord) order, which ent_cmp defines. (key, index) pairs are
+ * sorted (16 bytes moved per entry and pass, not 48) and the entries
+ * gathered once; only the bits that vary count: IPv4 keys and IPv6 keys
+ * varying in at most 64 bits (a /64 list) sort in one dbl_sort_keyed, wider
+ * spreads in two (low 64 bits, then high). O(n) per pass against O(n log n)
+ * 48-byte moves for qsort: 2.6M feed entries sort in tens of ms. */
+static int radix_sort(struct dbl_swent *e, size_t n)
 {
 	struct dbl_keyidx *k = malloc(n * sizeof *k);
 	struct dbl_swent *g = malloc(n * sizeof *g);
+	dbl_u128 varying = 0;
+	unsigned low = 0, high = 128;
 	int rc = -ENOMEM;
 
-	if (!k || !g)
+	if (!k || !g || n > UINT32_MAX)
 		goto out;
-	for (size_t i = 0; i < n; i++)
-		k[i] = (struct dbl_keyidx){(uint64_t)(e[i].lo >> low), (uint32_t)i};
+	for (size_t i = 1; i < n; i++)
+		varying |= e[i].lo ^ e[0].lo;
+	while (low < 128 && !((varying >> low) & 1))
+		low++;
+	while (high > low && !((varying >> (high - 1)) & 1))
+		high--;
+	if (high - low <= 64) {
+		for (size_t i = 0; i < n; i++)
+			k[i] = (struct dbl_keyidx){(uint64_t)(e[i].lo >> low), (uint32_t)i};
+	} else {
+		for (size_t i = 0; i < n; i++)
+			k[i] = (struct dbl_keyidx){(uint64_t)e[i].lo, (uint32_t)i};
+		if ((rc = dbl_sort_keyed(k, n)))
+			goto out;
+		for (size_t i = 0; i < n; i++)
+			k[i].key = (uint64_t)(e[k[i].idx].lo >> 64);
+	}
 	if ((rc = dbl_sort_keyed(k, n)))
 		goto out;
 	for (size_t i = 0; i < n; i++)
@@ -106,56 +120,6 @@ out:
 	free(k);
 	free(g);
 	return rc;
-}
-
-/* Stable LSD radix sort of e[0..n) by lo, 16 bits per pass. Entries
- * arrive in ord order (file order, or dataset order for the merge), so a
- * stable sort by lo yields (lo, ord) order, which ent_cmp defines. Only
- * the bits that vary are sorted on: IPv4 keys need 2 passes over packed
- * (key, index) pairs, IPv6 keys varying in at most 64 bits (a /64 list)
- * too, others the varying digits of the entries. O(n) per pass against
- * O(n log n) 48-byte moves for qsort: 2.6M feed entries sort in tens of ms. */
-static int radix_sort(struct dbl_swent *e, size_t n)
-{
-	struct dbl_swent *tmp, *src = e, *dst;
-	size_t *count;
-	dbl_u128 varying = 0;
-	unsigned low = 0, high = 128;
-
-	/* One pass finds the bits that differ anywhere, so constant digits
-	 * (96 of 128 bits for IPv4) cost nothing. */
-	for (size_t i = 1; i < n; i++)
-		varying |= e[i].lo ^ e[0].lo;
-	while (low < 128 && !((varying >> low) & 1))
-		low++;
-	while (high > low && !((varying >> (high - 1)) & 1))
-		high--;
-	if (high - low <= 64 && n <= UINT32_MAX)
-		return radix_sort_packed(e, n, low);
-	tmp = malloc(n * sizeof *tmp);
-	count = malloc(65536 * sizeof *count);
-	if (!tmp || !count) {
-		free(tmp);
-		free(count);
-		return -ENOMEM;
-	}
-	dst = tmp;
-	for (unsigned shift = 0; shift < 128; shift += 16) {
-		struct dbl_swent *x;
-		if (((unsigned)(varying >> shift) & 0xFFFF) == 0)
-			continue;
-#define ENT_DIGIT(v) ((unsigned)((v).lo >> shift) & 0xFFFF)
-		RADIX_PASS(src, dst, n, count, ENT_DIGIT);
-#undef ENT_DIGIT
-		x = src;
-		src = dst;
-		dst = x;
-	}
-	if (src != e)
-		memcpy(e, src, n * sizeof *e);
-	free(tmp);
-	free(count);
-	return 0;
 }
 
 /* Min-heap of entry indices keyed by hi. */
