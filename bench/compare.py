@@ -570,6 +570,7 @@ def report(res, args, path):
     seen = set()
     for c in COMMANDS:
         c = re.sub(r"127\.0\.0\.1([:/])\d+", r"127.0.0.1\1PORT", c)
+        c = re.sub(r" -p \d+", " -p PORT", c)  # dnsperf's port option
         if c not in seen:
             seen.add(c)
             w(c)
