@@ -1,6 +1,6 @@
 /* test_build.c - builder + reader round trip: precedence resolved at load
  * time (ip4set octet levels and exclusions, trie longest prefix, dataset
- * merge, dnset exact/wildcard/exclusion folding) name-key encoding, and dbl_sweep
+ * merge, dnset exact/wildcard/exclusion folding), name-key encoding, and dbl_sweep
  * against a brute-force model. */
 #include <stdbool.h>
 #include <stdlib.h>
