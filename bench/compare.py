@@ -570,6 +570,7 @@ def report(res, args, path):
     seen = set()
     for c in COMMANDS:
         c = re.sub(r"127\.0\.0\.1([:/])\d+", r"127.0.0.1\1PORT", c)
+        c = re.sub(r" -p \d+", " -p PORT", c)  # dnsperf's port option
         if c not in seen:
             seen.add(c)
             w(c)
@@ -599,6 +600,10 @@ def main():
     ap.add_argument("--baseline", help="another dnsbld binary (e.g. an older build) measured "
                     "alongside in T1-T3 as 'baseline' (started without --threads)")
     args = ap.parse_args()
+    # The programs run with other working directories (the feed's).
+    args.build, args.work = os.path.abspath(args.build), os.path.abspath(args.work)
+    if args.baseline:
+        args.baseline = os.path.abspath(args.baseline)
     if args.quick:
         args.repeat, args.seconds = 1, 3
     args.cap_seconds = max(2, args.seconds // 2)

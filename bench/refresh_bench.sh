@@ -4,6 +4,10 @@
 #   - no-op refresh time
 #   - maximum (and p99.9) query latency during refreshes under a fixed-rate load
 # Usage: sh bench/refresh_bench.sh [BUILD_DIR] [SCALE] [RATE] [REFRESHES]
+# The refreshes under load run the loader the way the README's cron line and
+# zones/systemd/dnsbl-load.service do: at the lowest CPU and I/O priority
+# (LOADER_PRIO, default "nice -n 19 ionice -c 3"; LOADER_PRIO= runs it at
+# normal priority). The timed loads before run at normal priority.
 # Loopback only; every server is killed on exit. Needs rbldnsd (Debian package).
 set -eu
 cd "$(dirname "$0")/.."
@@ -11,6 +15,7 @@ B="${1:-build}"
 SCALE="${2:-1}"
 RATE="${3:-50000}"
 N="${4:-5}"
+LOADER_PRIO="${LOADER_PRIO-nice -n 19 ionice -c 3}"
 W=$(mktemp -d /tmp/dnsbl-refresh-bench-XXXXXX)
 PIDS=""
 cleanup() { for p in $PIDS; do kill "$p" 2>/dev/null || true; done; rm -rf "$W"; }
@@ -20,6 +25,10 @@ port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0
 answers() { dig @127.0.0.1 -p "$1" +short +tries=1 +time=1 2.0.0.127.zen.bench 2>/dev/null | grep -q 127.0.0; }
 
 echo "commit $(git rev-parse --short HEAD); $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'); scale $SCALE; $(date -u +%FT%TZ)"
+# machine state: other users' load moves these figures more than anything
+idle() { awk '/^cpu / {print $5 + $6, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9}' /proc/stat; }
+i0=$(idle); sleep 1; i1=$(idle)
+echo "loadavg $(cut -d' ' -f1-3 /proc/loadavg); idle in the second before: $(echo "$i0 $i1" | awk '{printf "%.0f%%", 100 * ($3 - $1) / ($4 - $2)}')"
 /usr/bin/python3 bench/gen_feed.py --scale "$SCALE" --seed 1 --out "$W/feed" >/dev/null
 chmod -R a+rX "$W"
 SPECS=$(grep -v '^[[:space:]]*#' "$W/feed/zones.conf" | grep -v '^[[:space:]]*$')
@@ -58,12 +67,12 @@ sleep 2
 for r in $(seq 1 "$N"); do
 	# a real data change: touch a file so its zone is rebuilt, plus --rebuild for all
 	touch "$W/feed/xbl"
-	"$OLDPWD/$B/loader/dnsbl-load" -q --rebuild --db "$W/db" $SPECS
+	$LOADER_PRIO "$OLDPWD/$B/loader/dnsbl-load" -q --rebuild --db "$W/db" $SPECS
 	sleep 5
 done
 wait $BENCH
-/usr/bin/python3 - "$W/load.json" "$RBL_LOAD" "$FULL" "$NOOP" "$REBUILD" "$DBSIZE" "$RBL_RSS" "$N" "$RATE" <<'PY'
-import json, sys
+LOADER_PRIO="$LOADER_PRIO" /usr/bin/python3 - "$W/load.json" "$RBL_LOAD" "$FULL" "$NOOP" "$REBUILD" "$DBSIZE" "$RBL_RSS" "$N" "$RATE" <<'PY'
+import json, os, sys
 j = json.load(open(sys.argv[1]))
 rbl, full, noop, rebuild, dbsize, rss, n, rate = sys.argv[2:]
 lat = j.get("latency_us") or j.get("latency") or {}
@@ -77,6 +86,7 @@ print(f"dnsbl-load full refresh:             {float(full):.2f} s  ({float(full)/
 print(f"dnsbl-load --rebuild (all zones):    {float(rebuild):.2f} s")
 print(f"dnsbl-load no-op refresh:            {float(noop):.3f} s")
 print(f"database file:                       {int(dbsize)/2**20:.0f} MiB")
+print(f"loader priority during the refreshes: {os.environ.get('LOADER_PRIO') or 'normal'}")
 print(f"load during {n} refreshes at {rate} qps: sent {j.get('sent')}, answered {j.get('answered')}, lost {j.get('lost')}, late {j.get('late')}")
 print(f"latency: {json.dumps(lat)}")
 PY

@@ -42,26 +42,24 @@ static bool transient(int rc)
 
 static void gen_free(struct dnsd_gen *g)
 {
-	dbl_db_close(g->db);
+	if (g->db)
+		dbl_db_close(g->db);
 	free(g);
 }
 
-/* Open path and publish it. The new generation is opened and a read
- * transaction tried on it before anything is swapped, so any failure
- * leaves the old one serving. */
-static int switch_to(struct dnsd_data *d, const char *path, const struct stat *st)
+/* Open path and try a read transaction on it: any failure leaves the old
+ * generation serving. Resident (dbl_db.h): the disk reads of a new
+ * generation happen here, while the old one still serves, instead of as
+ * page faults in the first queries after the switch; on huge pages where
+ * the kernel allows it (~3 % less CPU per query at 50k qps, scale 1,
+ * bench/RESULTS.md). Runs on a pool thread (or the main thread at start);
+ * touches nothing shared. */
+static int open_gen(const char *path, struct dbl_db **out)
 {
-	struct dnsd_gen *ng, *old;
 	struct dbl_db *ndb = NULL;
 	struct dbl_rtxn probe;
-	int rc;
+	int rc = dbl_db_open_file_flags(&ndb, path, DBL_DB_RESIDENT);
 
-	/* Resident (dbl_db.h): the disk reads of a new generation happen
-	 * here, on the main thread, while the old one still serves, instead
-	 * of as page faults in the first queries after the switch; on huge
-	 * pages where the kernel allows it (~3 % less CPU per query at 50k
-	 * qps, scale 1, bench/RESULTS.md). */
-	rc = dbl_db_open_file_flags(&ndb, path, DBL_DB_RESIDENT);
 	if (rc == 0) {
 		rc = dbl_rtxn_begin(&probe, ndb);
 		if (rc == 0)
@@ -69,7 +67,16 @@ static int switch_to(struct dnsd_data *d, const char *path, const struct stat *s
 		else
 			dbl_db_close(ndb);
 	}
-	ng = NULL;
+	*out = rc == 0 ? ndb : NULL;
+	return rc;
+}
+
+/* Main thread: publish the opened ndb (rc 0), or log why path failed. */
+static int publish(struct dnsd_data *d, const char *path, const struct stat *st, int rc,
+                   struct dbl_db *ndb)
+{
+	struct dnsd_gen *ng = NULL, *old;
+
 	if (rc == 0 && !(ng = calloc(1, sizeof *ng))) {
 		dbl_db_close(ndb);
 		rc = -ENOMEM;
@@ -118,29 +125,94 @@ static int switch_to(struct dnsd_data *d, const char *path, const struct stat *s
 	return 0;
 }
 
-void dnsd_data_check(struct dnsd_data *d, bool force)
+static void on_open_work(uv_work_t *w)
+{
+	struct dnsd_data *d = w->data;
+
+	d->open_rc = open_gen(d->open_path, &d->open_db);
+}
+
+static void on_open_done(uv_work_t *w, int status)
+{
+	struct dnsd_data *d = w->data;
+	struct dbl_db *ndb = d->open_db;
+
+	d->opening = false;
+	d->open_db = NULL;
+	if (status != 0 || d->stopping) { /* cancelled, or shutting down */
+		if (ndb)
+			dbl_db_close(ndb);
+		return;
+	}
+	publish(d, d->open_path, &d->open_st, d->open_rc, ndb);
+	if (d->recheck) {
+		d->recheck = false;
+		dnsd_data_check(d, d->recheck_force);
+	}
+}
+
+/* What DIR/current names, when it needs opening: 1 (path, st filled),
+ * 0 nothing to do. */
+static int wanted(struct dnsd_data *d, bool force, char *path, size_t size, struct stat *st)
 {
 	struct dnsd_gen *live = atomic_load(&d->live);
-	char path[PATH_MAX];
-	struct stat st;
-	int rc;
+	int rc = dbl_db_current(d->dir, path, size);
 
-	rc = dbl_db_current(d->dir, path, sizeof path);
-	if (rc == 0 && stat(path, &st) != 0)
+	if (rc == 0 && stat(path, st) != 0)
 		rc = -errno;
 	if (rc) {
 		no_data(d, rc);
+		return 0;
+	}
+	if (live && st->st_dev == live->dev && st->st_ino == live->ino) {
+		d->last_err = 0;
+		return 0; /* unchanged */
+	}
+	if (!force && st->st_dev == d->bad_dev && st->st_ino == d->bad_ino &&
+	    strcmp(path, d->bad_path) == 0)
+		return 0; /* already failed and logged */
+	return 1;
+}
+
+void dnsd_data_check(struct dnsd_data *d, bool force)
+{
+	if (d->stopping)
+		return;
+	if (d->opening) {
+		d->recheck = true;
+		d->recheck_force |= force;
 		return;
 	}
-	if (live && st.st_dev == live->dev && st.st_ino == live->ino) {
-		d->last_err = 0;
-		return; /* unchanged */
+	d->recheck_force = false;
+	if (!wanted(d, force, d->open_path, sizeof d->open_path, &d->open_st))
+		return;
+	dbl_log(DBL_LOG_INFO, "%s/current -> %s: opening", d->dir, d->open_path);
+	d->open_work.data = d;
+	d->open_db = NULL;
+	if (uv_queue_work(d->loop, &d->open_work, on_open_work, on_open_done) == 0) {
+		d->opening = true;
+		return;
 	}
-	if (!force && st.st_dev == d->bad_dev && st.st_ino == d->bad_ino &&
-	    strcmp(path, d->bad_path) == 0)
-		return; /* already failed and logged */
-	dbl_log(DBL_LOG_INFO, "%s/current -> %s: opening", d->dir, path);
-	switch_to(d, path, &st);
+	/* no thread pool: open here */
+	d->open_rc = open_gen(d->open_path, &d->open_db);
+	publish(d, d->open_path, &d->open_st, d->open_rc, d->open_db);
+	d->open_db = NULL;
+}
+
+static void on_close_work(uv_work_t *w)
+{
+	struct dnsd_gen *g = w->data;
+
+	dbl_db_close(g->db);
+	g->db = NULL;
+}
+
+static void on_close_done(uv_work_t *w, int status)
+{
+	struct dnsd_gen *g = w->data;
+
+	(void)status; /* cancelled: close it here */
+	gen_free(g);
 }
 
 void dnsd_data_reclaim(struct dnsd_data *d)
@@ -160,8 +232,12 @@ void dnsd_data_reclaim(struct dnsd_data *d)
 		*pp = g->next;
 		dbl_log(DBL_LOG_INFO, "closed generation %llu (%s): no thread uses it",
 		        (unsigned long long)g->db->generation, g->db->path);
-		gen_free(g);
 		d->closed++;
+		/* munmap of a resident 100 MB map takes milliseconds: not on
+		 * the main loop, which also serves worker 0 */
+		g->close_work.data = g;
+		if (uv_queue_work(d->loop, &g->close_work, on_close_work, on_close_done) != 0)
+			gen_free(g);
 	}
 }
 
@@ -202,12 +278,25 @@ int dnsd_data_start(struct dnsd_data *d, uv_loop_t *loop, const char *dir,
 	if (rc)
 		return rc;
 	d->reclaim.data = d;
-	dnsd_data_check(d, true);
+	/* The first generation is opened here, before any thread serves. */
+	{
+		struct dbl_db *ndb = NULL;
+		if (wanted(d, true, d->open_path, sizeof d->open_path, &d->open_st)) {
+			dbl_log(DBL_LOG_INFO, "%s/current -> %s: opening", d->dir, d->open_path);
+			rc = open_gen(d->open_path, &ndb);
+			publish(d, d->open_path, &d->open_st, rc, ndb);
+		}
+	}
 	return uv_timer_start(&d->timer, on_timer, CHECK_INTERVAL_MS, CHECK_INTERVAL_MS);
 }
 
 void dnsd_data_stop(struct dnsd_data *d)
 {
+	/* An open on the pool finishes (the loop waits for it) and its
+	 * generation is closed unpublished. */
+	d->stopping = true;
+	if (d->opening)
+		uv_cancel((uv_req_t *)&d->open_work);
 	if (d->timer.loop && !uv_is_closing((uv_handle_t *)&d->timer))
 		uv_close((uv_handle_t *)&d->timer, NULL);
 	if (d->reclaim.loop && !uv_is_closing((uv_handle_t *)&d->reclaim))

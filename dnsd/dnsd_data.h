@@ -47,6 +47,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <uv.h>
 
@@ -59,6 +60,7 @@ struct dnsd_gen {
 	dev_t dev; /* identity of the file (the path may be reused) */
 	ino_t ino;
 	struct dnsd_gen *next; /* retired list link (main thread only) */
+	uv_work_t close_work;  /* unmapped on the thread pool once unused */
 };
 
 struct dnsd_data;
@@ -96,6 +98,20 @@ struct dnsd_data {
 	ino_t bad_ino;
 	char bad_path[PATH_MAX];
 	int last_err; /* last "no data" error logged, to log changes only */
+	/* Opening a generation reads the whole file (DBL_DB_RESIDENT): done
+	 * on libuv's thread pool, not on the main loop, whose thread also
+	 * serves worker 0's socket (an open on it stalled those queries for
+	 * the length of the read). The swap itself stays on the main thread. Main-thread fields
+	 * except open_db / open_rc, which the pool thread writes before completion. */
+	uv_work_t open_work;
+	bool opening;       /* open_work is queued or running */
+	bool stopping;      /* dnsd_data_stop() ran: publish nothing more */
+	bool recheck;       /* a check came in while opening: run it after */
+	bool recheck_force; /* ... and it was forced (SIGHUP) */
+	char open_path[PATH_MAX];
+	struct stat open_st;
+	struct dbl_db *open_db; /* result of the pool thread's open */
+	int open_rc;
 	uint64_t switches;
 	uint64_t closed; /* retired generations closed so far */
 };
@@ -111,10 +127,14 @@ int dnsd_data_start(struct dnsd_data *d, uv_loop_t *loop, const char *dir,
                     struct dnsd_reader **readers, unsigned nreaders);
 
 /* Main thread: check DIR/current now and publish it if it changed.
- * force: also retry a target that failed before (SIGHUP). */
+ * force: also retry a target that failed before (SIGHUP). The new
+ * generation is opened on the thread pool and published from its
+ * completion callback on the main loop (within the same second); a check
+ * while an open runs is repeated when it completes. */
 void dnsd_data_check(struct dnsd_data *d, bool force);
 
-/* Main thread: close every retired generation no reader uses. */
+/* Main thread: close every retired generation no reader uses (the
+ * unmapping runs on the thread pool). */
 void dnsd_data_reclaim(struct dnsd_data *d);
 
 /* Main thread: stop the timer and the reclaim handle (uv_close; d must stay

@@ -8,9 +8,11 @@
 #include "dbl_name.h"
 #include "dbl_names.h"
 #include "dbl_schema.h"
+#include "dbl_sweep.h"
 
 /* One entry of any dataset: a dnset name (rr < 0) or an RR. */
 struct nent {
+	uint64_t head; /* the key's first 8 bytes, big-endian, zero-padded */
 	const uint8_t *key;
 	uint8_t keylen;
 	bool wild;
@@ -28,13 +30,67 @@ static int key_cmp(const uint8_t *a, size_t al, const uint8_t *b, size_t bl)
 	return al < bl ? -1 : al > bl;
 }
 
+/* Where heads differ they order the keys as key_cmp does (a key that ends
+ * sorts first, and its padding is 0); the sort of 600k DBL names then
+ * rarely follows the key pointers (a cache miss each). */
+static uint64_t key_head(const uint8_t *k, size_t n)
+{
+	uint64_t h = 0;
+	for (size_t i = 0; i < 8; i++)
+		h = h << 8 | (i < n ? k[i] : 0);
+	return h;
+}
+
+static struct nent nent_make(const uint8_t *key, uint8_t keylen, bool wild, uint16_t ds,
+                             uint32_t ord, int32_t vid, int32_t rr)
+{
+	return (struct nent){key_head(key, keylen), key, keylen, wild, ds, ord, vid, rr};
+}
+
 static int nent_cmp(const void *x, const void *y)
 {
 	const struct nent *a = x, *b = y;
-	int c = key_cmp(a->key, a->keylen, b->key, b->keylen);
+	int c;
+
+	if (a->head != b->head)
+		return a->head < b->head ? -1 : 1;
+	c = key_cmp(a->key, a->keylen, b->key, b->keylen);
 	if (c)
 		return c;
 	return a->ord < b->ord ? -1 : a->ord > b->ord;
+}
+
+/* Sort *e (n entries) by nent_cmp: a radix sort on the 8-byte heads (in
+ * entry order, so stable), then a comparison sort of each run of equal
+ * heads only. 600k DBL names: glibc's merge sort with a callback per
+ * comparison was a tenth of the load. Replaces *e; 0 or -ENOMEM. */
+static int sort_entries(struct nent **e, size_t n)
+{
+	struct dbl_keyidx *k = malloc(n * sizeof *k);
+	struct nent *s = malloc(n * sizeof *s);
+	int rc = -ENOMEM;
+
+	if (!k || !s || n > UINT32_MAX)
+		goto out;
+	for (size_t i = 0; i < n; i++)
+		k[i] = (struct dbl_keyidx){(*e)[i].head, (uint32_t)i};
+	if ((rc = dbl_sort_keyed(k, n)))
+		goto out;
+	for (size_t i = 0; i < n; i++)
+		s[i] = (*e)[k[i].idx];
+	for (size_t i = 0, j; i < n; i = j) {
+		for (j = i + 1; j < n && s[j].head == s[i].head;)
+			j++;
+		if (j - i > 1)
+			qsort(s + i, j - i, sizeof *s, nent_cmp);
+	}
+	free(*e);
+	*e = s;
+	s = NULL;
+out:
+	free(k);
+	free(s);
+	return rc;
 }
 
 /* A key with wildcard entries, kept on the ancestor stack. */
@@ -157,21 +213,25 @@ int dbl_names_build(struct dbl_dsdata *const *ds, size_t nds, struct dbl_intern 
 	for (size_t d = 0; d < nds; d++) {
 		for (size_t i = 0; i < ds[d]->nnames; i++) {
 			const struct dbl_nameent *x = &ds[d]->names[i];
-			e[n++] = (struct nent){x->key, x->keylen, x->wild, (uint16_t)d,
-			                       ord++,  x->vid,    -1};
+			e[n++] =
+			    nent_make(x->key, x->keylen, x->wild, (uint16_t)d, ord++, x->vid, -1);
 		}
 		for (size_t i = 0; i < ds[d]->nrrs; i++) {
 			const struct dbl_rrent *x = &ds[d]->rrs[i];
-			e[n++] = (struct nent){x->key, x->keylen, x->wild,   (uint16_t)d,
-			                       ord++,  0,         (int32_t)i};
+			e[n++] = nent_make(x->key, x->keylen, x->wild, (uint16_t)d, ord++, 0,
+			                   (int32_t)i);
 		}
 	}
-	qsort(e, n, sizeof *e, nent_cmp);
+	if ((rc = sort_entries(&e, n))) {
+		free(e);
+		return rc;
+	}
 	for (size_t i = 0; i < n && rc == 0;) {
 		size_t j = i + 1;
 		uint32_t exact, wild;
 		bool has_wild = false;
-		while (j < n && key_cmp(e[i].key, e[i].keylen, e[j].key, e[j].keylen) == 0)
+		while (j < n && e[j].head == e[i].head &&
+		       key_cmp(e[i].key, e[i].keylen, e[j].key, e[j].keylen) == 0)
 			j++;
 		/* Pre-order: pop frames that are not ancestors of this key. */
 		while (nst > 0 &&
@@ -187,7 +247,7 @@ int dbl_names_build(struct dbl_dsdata *const *ds, size_t nds, struct dbl_intern 
 		 * it does not count as data below its ancestors (the empty
 		 * non-terminal rule needs listed data, contract 6.5). */
 		if (rc == 0 && !(exact <= DBL_VSID_EMPTY && wild <= DBL_VSID_EMPTY &&
-				 (nst == 0 || st[nst - 1].wild <= DBL_VSID_EMPTY)))
+		                 (nst == 0 || st[nst - 1].wild <= DBL_VSID_EMPTY)))
 			rc = out_push(out, &e[i], exact, wild);
 		for (size_t k = i; k < j; k++)
 			has_wild |= e[k].wild;

@@ -56,6 +56,15 @@ int dbl_sweep_merge(const struct dbl_swout *in, const size_t *first, const size_
 void dbl_swout_reset(struct dbl_swout *out);
 void dbl_swout_free(struct dbl_swout *out);
 
+/* Stable sort of v[0..n) by key (LSD radix, 16-bit digits; digits equal
+ * in every key cost nothing). idx is the caller's payload. Returns 0 or
+ * -ENOMEM (v unchanged). */
+struct dbl_keyidx {
+	uint64_t key;
+	uint32_t idx;
+};
+int dbl_sort_keyed(struct dbl_keyidx *v, size_t n);
+
 dbl_u128 dbl_u128_from_bytes(const uint8_t b[16]);
 void dbl_u128_to_bytes(dbl_u128 v, uint8_t b[16]);
 

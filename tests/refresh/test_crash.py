@@ -1,7 +1,8 @@
 """A loader killed at any point leaves the served data intact.
 
 DNSBL_FAULT=after-parse | mid-write | before-publish makes dnsbl-load
-SIGKILL itself at that point (libdnsbl/dbl_fault.h); random SIGKILLs during
+SIGKILL itself at that point (libdnsbl/dbl_fault.h; disk-full raises the
+SIGBUS of a full disk instead, which must end as a clean exit 1); random SIGKILLs during
 a larger load cover the points in between. After each kill the running
 dnsbld and a freshly started one both serve the old data (or, for a random
 kill after the publish, all of the new data: never a mix), and the next
@@ -126,6 +127,29 @@ def test_fault_point_keeps_old_data(tmp_path, dnsbld, point):
     took = wait_for(lambda: version_served(srv) == "B", SWITCH_TIMEOUT + SWITCH_SLACK)
     assert took is not None, version_served(srv)
     assert "cannot open" not in srv.log_text(), srv.log_text()
+
+
+def test_disk_full_while_writing(tmp_path, dnsbld):
+    """The writer maps the file (MDB_WRITEMAP): a full disk is a SIGBUS at a
+    write fault, which must end as a clean failure, not a crash."""
+    d = Data(tmp_path, 20000, 5000)
+    d.write("A")
+    load_ok(d.db, d.specs)
+    srv = dnsbld(d.db)
+    before = current(d.db)
+    d.write("B")
+    p = run_load(d.db, d.specs, env={"DNSBL_FAULT": "disk-full"})
+    assert p.returncode == 1, f"exit {p.returncode}\n{p.stderr}"
+    assert re.search(r"dnsbl-load: error: \S+/gen-\d+\.mdb\.tmp: cannot write database: "
+                     r"SIGBUS on a write to the map \(disk full\?\); nothing published",
+                     p.stderr), p.stderr
+    assert current(d.db) == before
+    assert leftovers(d.db) == [], os.listdir(d.db)  # the unpublished file is removed
+    time.sleep(SWITCH_TIMEOUT + 0.2)
+    assert version_served(srv) == "A"
+    p = load_ok(d.db, d.specs)
+    took = wait_for(lambda: version_served(srv) == "B", SWITCH_TIMEOUT + SWITCH_SLACK)
+    assert took is not None, version_served(srv)
 
 
 def test_random_kills_during_large_load(tmp_path, dnsbld):
