@@ -417,7 +417,12 @@ def sweep(bins, servers, queries, args, res):
 
 
 def plot(res, path):
-    import matplotlib
+    try:
+        import matplotlib
+    except ImportError:
+        # The table matters more than the picture: never lose a run to it.
+        log("  no plot: python3-matplotlib is not installed (apt-get install python3-matplotlib)")
+        return
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     fig, ax = plt.subplots(figsize=(8, 5))
