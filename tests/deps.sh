@@ -3,7 +3,7 @@
 # Idempotent: only missing packages are installed (apt-get update runs once then).
 set -eu
 BUILD="meson ninja-build pkg-config gcc libuv1-dev libldns-dev liblmdb-dev zlib1g-dev libsystemd-dev"
-TEST="clang rbldnsd bind9-dnsutils bind9-utils unbound curl knot-dnsutils python3 python3-dnspython python3-pytest lmdb-utils procps rsync groff-base man-db systemd dnsdist"
+TEST="clang rbldnsd bind9-dnsutils bind9-utils unbound curl knot-dnsutils python3 python3-dnspython python3-pytest lmdb-utils procps rsync groff-base man-db systemd dnsdist postfix iproute2"
 case "${1:-all}" in
 build) want="$BUILD" ;;
 *) want="$BUILD $TEST" ;;
@@ -23,6 +23,9 @@ if [ -n "$missing" ]; then
 		printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d
 		own_policy=1
 	fi
+	# postfix: no configuration and no service (tests/integration/test_postfix.py
+	# runs its own, in a private network namespace).
+	echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
 	apt-get install -y -qq --no-install-recommends $missing >/dev/null
 	[ $own_policy -eq 0 ] || rm -f /usr/sbin/policy-rc.d
 fi

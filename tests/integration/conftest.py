@@ -83,6 +83,17 @@ def write_zones(zdir, bl_extra=""):
     return [f"bl.test:ip4set:{zdir / 'bl'}", f"dbl.test:dnset:{zdir / 'dbl'}"]
 
 
+def readme_block(tag):
+    """The fenced block after '<!-- tested: TAG -->' in README.md: the
+    resolver and MTA snippets that the tests paste into real programs."""
+    src = os.environ.get("DNSBL_SRCDIR") or os.path.join(os.path.dirname(__file__), "..", "..")
+    with open(os.path.join(src, "README.md")) as f:
+        text = f.read()
+    m = re.search(r"<!-- tested: " + re.escape(tag) + r" -->\n```\n(.*?)```", text, re.S)
+    assert m, f"README.md has no block marked 'tested: {tag}'"
+    return m.group(1)
+
+
 def run_loader(db, specs):
     """Run dnsbl-load; fail the test with its output if it does not exit 0."""
     p = subprocess.run([program("DNSBL_LOAD"), "--db", str(db)] + specs,

@@ -7,17 +7,15 @@ marked 'tested: unbound' (read from README.md) plus TEST_ONLY below: no root hin
 is off, and outgoing queries are bound to 127.0.0.1, so nothing can leave
 the host. The dnsbld query log shows which queries reached dnsbld."""
 
-import os
 import re
 import shutil
 import socket
 import subprocess
 import time
-from pathlib import Path
 
 import pytest
 
-from conftest import run_loader
+from conftest import readme_block, run_loader
 
 
 def need(prog):
@@ -35,15 +33,6 @@ $SOA 3600 ns.dbl.local. hostmaster.dbl.local. 1 3600 600 86400 120
 :127.0.1.2:Domain listed
 test
 """
-
-def readme_block(tag):
-    """The fenced block after '<!-- tested: TAG -->' in README.md."""
-    text = (Path(os.environ.get("DNSBL_SRCDIR", Path(__file__).parents[2])) /
-            "README.md").read_text()
-    m = re.search(r"<!-- tested: " + tag + r" -->\n```\n(.*?)```", text, re.S)
-    assert m, f"README.md has no block marked 'tested: {tag}'"
-    return m.group(1)
-
 
 def readme_unbound(port):
     """The README's unbound block with dnsbld's port in place of 5300."""
