@@ -94,6 +94,22 @@ def readme_block(tag):
     return m.group(1)
 
 
+def bundled_specs():
+    """The zone specs of zones/zones.conf (the bundled sample data), with
+    absolute file names."""
+    src = os.environ.get("DNSBL_SRCDIR") or os.path.join(os.path.dirname(__file__), "..", "..")
+    zones = os.path.join(src, "zones")
+    specs = []
+    with open(os.path.join(zones, "zones.conf")) as f:
+        for line in f:
+            line = line.strip()
+            if line and not line.startswith("#"):
+                zone, dtype, files = line.split(":", 2)  # files relative to zones/
+                specs.append(f"{zone}:{dtype}:" +
+                             ",".join(os.path.join(zones, n) for n in files.split(",")))
+    return specs
+
+
 def run_loader(db, specs):
     """Run dnsbl-load; fail the test with its output if it does not exit 0."""
     p = subprocess.run([program("DNSBL_LOAD"), "--db", str(db)] + specs,

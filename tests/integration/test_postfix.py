@@ -170,7 +170,7 @@ if __name__ == "__main__" and len(sys.argv) == 3 and sys.argv[1] == "--inside":
 
 import pytest  # noqa: E402
 
-from conftest import readme_block, run_loader  # noqa: E402
+from conftest import bundled_specs, readme_block, run_loader  # noqa: E402
 
 
 def namespaces_work():
@@ -212,15 +212,8 @@ def results():
 
 
 def run_all(work):
-    src = Path(os.environ.get("DNSBL_SRCDIR", Path(__file__).parents[2])) / "zones"
     (work / "extra").write_text(EXTRA_ZEN)
-    specs = []
-    for line in (src / "zones.conf").read_text().splitlines():
-        if line.strip() and not line.startswith("#"):
-            zone, dtype, files = line.strip().split(":", 2)  # files relative to zones/
-            specs.append(f"{zone}:{dtype}:" + ",".join(str(src / f) for f in files.split(",")))
-    specs.append(f"zen.local:ip4set:{work / 'extra'}")
-    run_loader(work / "db", specs)
+    run_loader(work / "db", bundled_specs() + [f"zen.local:ip4set:{work / 'extra'}"])
     write_postfix_conf(work)
     # --pid: the inside program is the namespace's init, so nothing it
     # started (postfix's master and daemons, dnsbld) outlives it.
