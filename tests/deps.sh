@@ -3,7 +3,7 @@
 # Idempotent: only missing packages are installed (apt-get update runs once then).
 set -eu
 BUILD="meson ninja-build pkg-config gcc libuv1-dev libldns-dev liblmdb-dev zlib1g-dev libsystemd-dev"
-TEST="clang rbldnsd bind9-dnsutils bind9-utils unbound curl knot-dnsutils python3 python3-dnspython python3-pytest lmdb-utils procps rsync groff-base man-db systemd dnsdist postfix iproute2 spamassassin"
+TEST="clang rbldnsd bind9-dnsutils bind9-utils unbound curl knot-dnsutils python3 python3-dnspython python3-pytest lmdb-utils procps rsync groff-base man-db systemd dnsdist postfix iproute2 spamassassin rspamd"
 case "${1:-all}" in
 build) want="$BUILD" ;;
 *) want="$BUILD $TEST" ;;
@@ -16,7 +16,8 @@ if [ -n "$missing" ]; then
 	echo "installing:$missing" >&2
 	export DEBIAN_FRONTEND=noninteractive
 	apt-get update -qq
-	# rbldnsd's package starts a service by default; policy-rc.d keeps it from
+	# rbldnsd's, rspamd's and spamassassin's packages start services by default;
+	# policy-rc.d keeps them from
 	# binding anything during install.
 	own_policy=0
 	if [ ! -e /usr/sbin/policy-rc.d ]; then

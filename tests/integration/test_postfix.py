@@ -20,14 +20,13 @@ The same file is the program that runs inside the namespace
 SMTP replies it got, which the pytest side checks."""
 
 import json
-import os
 import shutil
 import smtplib
 import subprocess
 import sys
-import tempfile
-import time
 from pathlib import Path
+
+import netns
 
 SMTP_PORT = 2525  # smtpd with the README's restrictions
 SCREEN_PORT = 2526  # postscreen with the README's postscreen lines
@@ -115,33 +114,18 @@ def inside(workdir):
     work = Path(workdir)
     conf = work / "conf"
     out = {}
-    subprocess.run(["ip", "link", "set", "lo", "up"], check=True)
-    (work / "resolv.conf").write_text("nameserver 127.0.0.1\n")
-    subprocess.run(["mount", "--bind", str(work / "resolv.conf"), "/etc/resolv.conf"],
-                   check=True)
+    netns.setup(work)
     # The test's config directory is /etc/postfix in here: the postfix
     # command takes another one only if the system's main.cf lists it.
     subprocess.run(["mount", "--bind", str(conf), "/etc/postfix"], check=True)
-    log = open(work / "dnsbld.log", "w")
-    dnsbld = subprocess.Popen([os.environ["DNSBLD"], "--db", str(work / "db"), "--listen",
-                               "127.0.0.1:53", "--user", "root"],
-                              stdin=subprocess.DEVNULL, stdout=log, stderr=log)
+    dnsbld = netns.start_dnsbld(work)
     try:
-        for _ in range(200):
-            if "listening on" in (work / "dnsbld.log").read_text():
-                break
-            time.sleep(0.05)
         p = subprocess.run(["postfix", "start"], capture_output=True,
                            text=True, timeout=60)
         out["postfix_start"] = [p.returncode, p.stdout + p.stderr]
         if p.returncode != 0:
             return out
-        # master binds its inet services as it starts; wait for them
-        for _ in range(100):
-            ss = subprocess.run(["ss", "-ltn"], capture_output=True, text=True).stdout
-            if f":{SMTP_PORT}" in ss and f":{SCREEN_PORT}" in ss:
-                break
-            time.sleep(0.1)
+        netns.wait_tcp([SMTP_PORT, SCREEN_PORT])  # master binds them as it starts
         for name, src, sender in (
                 ("listed", "127.0.0.2", "sender@example.com"),
                 ("unlisted", "127.0.0.1", "sender@example.com"),
@@ -173,13 +157,6 @@ import pytest  # noqa: E402
 from conftest import bundled_specs, readme_block, run_loader  # noqa: E402
 
 
-def namespaces_work():
-    if os.geteuid() != 0:
-        return False
-    return subprocess.run(["unshare", "--net", "--mount", "--pid", "--fork", "true"],
-                          capture_output=True).returncode == 0
-
-
 def write_postfix_conf(work):
     conf = work / "conf"
     # Debian's /etc/postfix (postfix-files, postfix-script, ...) with the
@@ -201,12 +178,9 @@ def write_postfix_conf(work):
 def results():
     if shutil.which("postfix") is None:
         pytest.fail("postfix is required (tests/deps.sh installs it)", pytrace=False)
-    if not namespaces_work():
-        pytest.skip("needs root and unshare --net --mount (an unprivileged container?)")
-    # Not under pytest's tmp dir (mode 0700): postfix's daemons run as the
-    # postfix user and must reach their data and queue directories.
-    work = Path(tempfile.mkdtemp(prefix="dnsbl-postfix-"))
-    os.chmod(work, 0o755)
+    if not netns.namespaces_work():
+        pytest.skip("needs root and unshare --net --mount --pid (an unprivileged container?)")
+    work = netns.make_workdir("dnsbl-postfix-")
     yield from run_all(work)
     shutil.rmtree(work, ignore_errors=True)
 
@@ -215,14 +189,7 @@ def run_all(work):
     (work / "extra").write_text(EXTRA_ZEN)
     run_loader(work / "db", bundled_specs() + [f"zen.local:ip4set:{work / 'extra'}"])
     write_postfix_conf(work)
-    # --pid: the inside program is the namespace's init, so nothing it
-    # started (postfix's master and daemons, dnsbld) outlives it.
-    p = subprocess.run(["unshare", "--net", "--mount", "--pid", "--fork", "--mount-proc", "--",
-                        sys.executable,
-                        __file__, "--inside", str(work)],
-                       capture_output=True, text=True, timeout=240)
-    assert p.returncode == 0, p.stdout + p.stderr
-    res = json.loads(p.stdout.strip().splitlines()[-1])
+    res = netns.run_inside(__file__, work)
     maillog = work / "maillog"
     res["maillog"] = maillog.read_text() if maillog.exists() else ""
     assert res["postfix_start"][0] == 0, res
