@@ -16,9 +16,8 @@ if [ -n "$missing" ]; then
 	echo "installing:$missing" >&2
 	export DEBIAN_FRONTEND=noninteractive
 	apt-get update -qq
-	# rbldnsd's, rspamd's and spamassassin's packages start services by default;
-	# policy-rc.d keeps them from
-	# binding anything during install.
+	# rbldnsd's, rspamd's and spamassassin's packages start services by
+	# default; policy-rc.d keeps them from binding anything during install.
 	own_policy=0
 	if [ ! -e /usr/sbin/policy-rc.d ]; then
 		printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d
