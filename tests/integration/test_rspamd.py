@@ -22,9 +22,8 @@ import sys
 from pathlib import Path
 
 import netns
+from mta_data import LISTED, MESSAGE, UNLISTED, extra_zone
 
-LISTED = {"81.2.69.2": "127.0.0.2", "81.2.69.4": "127.0.0.4", "81.2.69.10": "127.0.0.10"}
-UNLISTED = "81.2.69.1"
 PORT = 11333  # rspamd's normal worker, alone in its namespace
 
 OPTIONS = """\
@@ -33,20 +32,6 @@ dns {
   timeout = 2s;
 }
 """
-
-MESSAGE = """\
-Received: from mail.example.net (mail.example.net [{ip}])
-\tby mx.test.example (Postfix) with ESMTP id 4ABCD123
-\tfor <user@test.example>; Mon, 23 Nov 2026 07:00:00 +0000 (UTC)
-From: Sender <sender@example.net>
-To: user@test.example
-Subject: test {ip}
-Date: Mon, 23 Nov 2026 07:00:00 +0000
-Message-ID: <{ip}@example.net>
-
-Hello.
-"""
-
 
 # ---- inside the namespace ----
 
@@ -101,7 +86,7 @@ def results():
     work = netns.make_workdir("dnsbl-rspamd-")
     try:
         extra = work / "extra"
-        extra.write_text("".join(f":{code}:test entry\n{ip}\n" for ip, code in LISTED.items()))
+        extra.write_text(extra_zone())
         run_loader(work / "db", bundled_specs() + [f"zen.local:ip4set:{extra}"])
         local = work / "conf" / "local.d"
         local.mkdir(parents=True)

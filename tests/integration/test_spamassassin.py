@@ -21,9 +21,8 @@ import subprocess
 import pytest
 
 from conftest import bundled_specs, readme_block, run_loader, start_dnsbld
+from mta_data import MESSAGE, UNLISTED, extra_zone
 
-LISTED = {"81.2.69.2": "127.0.0.2", "81.2.69.4": "127.0.0.4", "81.2.69.10": "127.0.0.10"}
-UNLISTED = "81.2.69.1"
 
 TEST_ONLY = """\
 dns_available yes
@@ -33,27 +32,13 @@ use_pyzor 0
 skip_uribl_checks 1
 """
 
-MESSAGE = """\
-Received: from mail.example.net (mail.example.net [{ip}])
-\tby mx.test.example (Postfix) with ESMTP id 4ABCD123
-\tfor <user@test.example>; Mon, 23 Nov 2026 07:00:00 +0000 (UTC)
-From: Sender <sender@example.net>
-To: user@test.example
-Subject: test {ip}
-Date: Mon, 23 Nov 2026 07:00:00 +0000
-Message-ID: <{ip}@example.net>
-
-Hello.
-"""
-
-
 @pytest.fixture(scope="module")
 def scan(tmp_path_factory):
     if shutil.which("spamassassin") is None:
         pytest.fail("spamassassin is required (tests/deps.sh installs it)", pytrace=False)
     tmp = tmp_path_factory.mktemp("sa")
     extra = tmp / "extra"
-    extra.write_text("".join(f":{code}:test entry\n{ip}\n" for ip, code in LISTED.items()))
+    extra.write_text(extra_zone())
     run_loader(tmp / "db", bundled_specs() + [f"zen.local:ip4set:{extra}"])
     srv = start_dnsbld(tmp / "db", tmp / "dnsbld.log", ipv6=False)
     port = srv.addrs[0][1]
