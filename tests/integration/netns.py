@@ -16,6 +16,7 @@ library here: the inside side does not import pytest or dnspython."""
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -45,15 +46,28 @@ def run_inside(script, work, timeout=240):
     """Run `python3 script --inside work` in the namespaces; its last line
     of output, parsed as JSON. Raises AssertionError with the output if
     it failed."""
-    p = subprocess.run(["unshare", "--net", "--mount", "--pid", "--fork", "--mount-proc", "--",
+    # --kill-child: if unshare is killed (a timeout here, or meson killing
+    # the test's process group), its child, the namespace's init, gets
+    # SIGKILL, and with it everything in the namespace.
+    p = subprocess.run(["unshare", "--net", "--mount", "--pid", "--fork", "--mount-proc",
+                        "--kill-child", "--",
                         sys.executable, str(script), "--inside", str(work)],
                        capture_output=True, text=True, timeout=timeout)
     assert p.returncode == 0, p.stdout + p.stderr
     return json.loads(p.stdout.strip().splitlines()[-1])
 
 
+def _exit_on_signal(signum, frame):
+    sys.exit(128 + signum)  # runs the caller's finally: blocks, then init exits
+
+
 def setup(work):
-    """Inside: loopback up, /etc/resolv.conf -> nameserver 127.0.0.1."""
+    """Inside: loopback up, /etc/resolv.conf -> nameserver 127.0.0.1. Also
+    makes SIGTERM/SIGINT end this program: as the namespace's init it would
+    ignore them otherwise (no default action for init), and when it exits
+    the kernel kills everything left in the namespace."""
+    signal.signal(signal.SIGTERM, _exit_on_signal)
+    signal.signal(signal.SIGINT, _exit_on_signal)
     subprocess.run(["ip", "link", "set", "lo", "up"], check=True)
     (work / "resolv.conf").write_text("nameserver 127.0.0.1\n")
     subprocess.run(["mount", "--bind", str(work / "resolv.conf"), "/etc/resolv.conf"],
