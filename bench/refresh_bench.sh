@@ -2,7 +2,8 @@
 # bench/refresh_bench.sh - issue 3 figures at feed scale S (default 1):
 #   - full refresh time of dnsbl-load vs rbldnsd's own load time (same files, same run)
 #   - no-op refresh time
-#   - maximum (and p99.9) query latency during refreshes under a fixed-rate load
+#   - maximum (and p99.9) query latency during refreshes under a fixed-rate load,
+#     and the same load on the same server without refreshes right after (the peer)
 # Usage: sh bench/refresh_bench.sh [BUILD_DIR] [SCALE] [RATE] [REFRESHES]
 # The refreshes under load run the loader the way the README's cron line and
 # zones/systemd/dnsbl-load.service do: at the lowest CPU and I/O priority
@@ -71,10 +72,14 @@ for r in $(seq 1 "$N"); do
 	sleep 5
 done
 wait $BENCH
-LOADER_PRIO="$LOADER_PRIO" /usr/bin/python3 - "$W/load.json" "$RBL_LOAD" "$FULL" "$NOOP" "$REBUILD" "$DBSIZE" "$RBL_RSS" "$N" "$RATE" <<'PY'
+# The peer for the latency figures: the same server and load, no refresh.
+BASE_DUR=12
+"$OLDPWD/$B/bench/dnsbl-bench" --server "127.0.0.1:$P" --from-zones "@$W/feed/zones.conf" \
+	--rate "$RATE" --duration "$BASE_DUR" --timeout 2000 --json >"$W/base.json"
+LOADER_PRIO="$LOADER_PRIO" /usr/bin/python3 - "$W/load.json" "$RBL_LOAD" "$FULL" "$NOOP" "$REBUILD" "$DBSIZE" "$RBL_RSS" "$N" "$RATE" "$W/base.json" "$BASE_DUR" <<'PY'
 import json, os, sys
 j = json.load(open(sys.argv[1]))
-rbl, full, noop, rebuild, dbsize, rss, n, rate = sys.argv[2:]
+rbl, full, noop, rebuild, dbsize, rss, n, rate, base, base_dur = sys.argv[2:]
 lat = j.get("latency_us") or j.get("latency") or {}
 def g(k):
     for key in (k, k.replace("p", "p_"), k + "_us"):
@@ -89,4 +94,8 @@ print(f"database file:                       {int(dbsize)/2**20:.0f} MiB")
 print(f"loader priority during the refreshes: {os.environ.get('LOADER_PRIO') or 'normal'}")
 print(f"load during {n} refreshes at {rate} qps: sent {j.get('sent')}, answered {j.get('answered')}, lost {j.get('lost')}, late {j.get('late')}")
 print(f"latency: {json.dumps(lat)}")
+b = json.load(open(base))
+blat = b.get("latency_us") or b.get("latency") or {}
+print(f"same load, no refresh ({base_dur} s): sent {b.get('sent')}, answered {b.get('answered')}, lost {b.get('lost')}")
+print(f"latency without refresh: {json.dumps(blat)}")
 PY
