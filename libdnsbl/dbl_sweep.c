@@ -352,22 +352,29 @@ out:
 	return rc;
 }
 
-int dbl_sweep_merge(const struct dbl_swout *in, const size_t *first, const size_t *count,
-                    size_t nlists, struct dbl_swout *out)
+int dbl_sweep_merge_init(struct dbl_swmerge *m, const struct dbl_swout *in, const size_t *first,
+                         const size_t *count, size_t nlists)
 {
-	const dbl_u128 max = ~(dbl_u128)0;
-	size_t cur[256], end[256];
-	dbl_u128 pos = 0;
-	bool started = false;
-
 	if (nlists > 256)
 		return -EINVAL;
+	memset(m, 0, sizeof *m);
+	m->in = in;
+	m->nlists = nlists;
 	for (size_t l = 0; l < nlists; l++) {
-		cur[l] = first[l];
-		end[l] = first[l] + count[l];
+		m->cur[l] = first[l];
+		m->end[l] = first[l] + count[l];
 	}
-	for (;;) {
-		dbl_u128 stop = max, next = max;
+	return 0;
+}
+
+int dbl_sweep_merge_next(struct dbl_swmerge *m, struct dbl_swout *out, size_t maxseg)
+{
+	const dbl_u128 max = ~(dbl_u128)0;
+	const struct dbl_swout *in = m->in;
+	size_t *cur = m->cur, *end = m->end, nlists = m->nlists, added = 0;
+
+	while (!m->done && added < maxseg) {
+		dbl_u128 stop = max, next = max, pos = m->pos;
 		bool any = false, active = false;
 		uint32_t n = 0;
 		/* Where does the current piece end, and which lists cover pos? */
@@ -377,22 +384,24 @@ int dbl_sweep_merge(const struct dbl_swout *in, const size_t *first, const size_
 				continue;
 			s = &in->seg[cur[l]];
 			any = true;
-			if (started && s->lo <= pos) {
+			if (m->started && s->lo <= pos) {
 				active = true;
 				if (s->hi < stop)
 					stop = s->hi;
 			} else {
 				if (s->lo < next)
 					next = s->lo;
-				if (started && s->lo - 1 < stop)
+				if (m->started && s->lo - 1 < stop)
 					stop = s->lo - 1;
 			}
 		}
-		if (!any)
-			return 0;
+		if (!any) {
+			m->done = true;
+			break;
+		}
 		if (!active) {
-			pos = next; /* jump the gap to the next segment start */
-			started = true;
+			m->pos = next; /* jump the gap to the next segment start */
+			m->started = true;
 			continue;
 		}
 		if (out_reserve(out, nlists))
@@ -402,14 +411,17 @@ int dbl_sweep_merge(const struct dbl_swout *in, const size_t *first, const size_
 				out->pool[out->npool + n++] = (int32_t)cur[l];
 		out->seg[out->nseg++] = (struct dbl_swseg){pos, stop, (uint32_t)out->npool, n};
 		out->npool += n;
+		added++;
 		for (size_t l = 0; l < nlists; l++)
 			if (cur[l] < end[l] && in->seg[cur[l]].lo <= pos &&
 			    in->seg[cur[l]].hi == stop)
 				cur[l]++;
 		if (stop == max)
-			return 0;
-		pos = stop + 1;
+			m->done = true;
+		else
+			m->pos = stop + 1;
 	}
+	return m->done ? 0 : 1;
 }
 
 void dbl_swout_reset(struct dbl_swout *out)

@@ -16,6 +16,7 @@
 #ifndef DBL_SWEEP_H
 #define DBL_SWEEP_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -45,14 +46,28 @@ struct dbl_swout {
 /* Resolve e[0..n) (reordered in place) and append the intervals to out.
  * Returns 0 or -ENOMEM. */
 int dbl_sweep(struct dbl_swent *e, size_t n, enum dbl_merge policy, struct dbl_swout *out);
-/* Merge nlists sorted, internally disjoint lists of intervals (list i is
- * in->seg[first[i] .. first[i] + count[i])) into disjoint intervals whose
- * payload lists name, in list order, the input segments covering them
- * (payload = index into in->seg). O(n * nlists), no sorting: this is how
- * the datasets of one scope are combined. Adjacent outputs are not
- * coalesced (their payloads differ by construction). Returns 0 or -ENOMEM. */
-int dbl_sweep_merge(const struct dbl_swout *in, const size_t *first, const size_t *count,
-                    size_t nlists, struct dbl_swout *out);
+/* Merge of nlists sorted, internally disjoint lists of intervals (list i
+ * is in->seg[first[i] .. first[i] + count[i])) into disjoint intervals
+ * whose payload lists name, in list order, the input segments covering
+ * them (payload = index into in->seg). O(n * nlists), no sorting: this is
+ * how the datasets of one scope are combined. Adjacent outputs are not
+ * coalesced (their payloads differ by construction). Incremental, so the
+ * caller writes each chunk out and reuses one small buffer instead of
+ * holding every merged interval (39 M at scale 10, 1.9 GB of 48-byte
+ * segments). The state borrows in, which must outlive it. */
+struct dbl_swmerge {
+	const struct dbl_swout *in;
+	size_t nlists;
+	size_t cur[256], end[256]; /* 256: datasets per scope (struct bscope) */
+	dbl_u128 pos;
+	bool started, done;
+};
+/* Returns 0 or -EINVAL (more than 256 lists). */
+int dbl_sweep_merge_init(struct dbl_swmerge *m, const struct dbl_swout *in, const size_t *first,
+                         const size_t *count, size_t nlists);
+/* Append up to maxseg (>= 1) merged intervals to out. Returns 1 when more
+ * follow, 0 when the merge is complete, or -ENOMEM. */
+int dbl_sweep_merge_next(struct dbl_swmerge *m, struct dbl_swout *out, size_t maxseg);
 void dbl_swout_reset(struct dbl_swout *out);
 void dbl_swout_free(struct dbl_swout *out);
 

@@ -2,6 +2,7 @@
  * time (ip4set octet levels and exclusions, trie longest prefix, dataset
  * merge, dnset exact/wildcard/exclusion folding), name-key encoding, and dbl_sweep
  * against a brute-force model. */
+#include <errno.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -414,4 +415,70 @@ static void test_sweep_model(void)
 	}
 }
 
-TEST_MAIN(test_roundtrip, test_namekey, test_sweep_order, test_sweep_model)
+/* The incremental merge of per-dataset segment lists: every point is
+ * covered by exactly the input segments that contain it, in list order,
+ * and the result does not depend on the chunk size (build_addr writes it
+ * out chunk by chunk; a chunk boundary must not drop or split anything). */
+static void test_sweep_merge_chunks(void)
+{
+	enum { NL = 3 };
+	struct dbl_swout per = {0}, one = {0}, part = {0};
+	size_t first[NL], count[NL];
+	struct dbl_swmerge m;
+
+	for (size_t l = 0; l < NL; l++) {
+		struct dbl_swent e[NENT];
+		for (size_t i = 0; i < NENT; i++) {
+			uint32_t a = rnd(UNIVERSE), b = a + (i % 4 == 0 ? rnd(60) : 0);
+			e[i] = (struct dbl_swent){a, b < UNIVERSE ? b : UNIVERSE - 1, (uint32_t)i,
+			                          0, (int32_t)rnd(5)};
+		}
+		first[l] = per.nseg;
+		CHECK_INT(dbl_sweep(e, NENT, DBL_MERGE_UNION, &per), 0);
+		count[l] = per.nseg - first[l];
+	}
+	CHECK_INT(dbl_sweep_merge_init(&m, &per, first, count, NL), 0);
+	CHECK_INT(dbl_sweep_merge_next(&m, &one, SIZE_MAX), 0);
+	for (size_t s = 0, seg = 0; s < UNIVERSE; s++) {
+		int32_t want[NL];
+		uint32_t n = 0;
+		for (size_t l = 0; l < NL; l++)
+			for (size_t i = first[l]; i < first[l] + count[l]; i++)
+				if (per.seg[i].lo <= s && s <= per.seg[i].hi)
+					want[n++] = (int32_t)i;
+		while (seg < one.nseg && one.seg[seg].hi < s)
+			seg++;
+		if (seg == one.nseg || one.seg[seg].lo > s) {
+			CHECK_INT((int)n, 0);
+			continue;
+		}
+		CHECK_INT((int)one.seg[seg].count, (int)n);
+		if (one.seg[seg].count == n)
+			CHECK(memcmp(one.pool + one.seg[seg].first, want, n * sizeof *want) == 0);
+	}
+	for (size_t chunk = 1; chunk <= 7; chunk += 3) {
+		size_t k = 0, calls = 0;
+		int more;
+		CHECK_INT(dbl_sweep_merge_init(&m, &per, first, count, NL), 0);
+		do {
+			dbl_swout_reset(&part);
+			more = dbl_sweep_merge_next(&m, &part, chunk);
+			CHECK(more >= 0 && part.nseg <= chunk);
+			calls++;
+			for (size_t s = 0; s < part.nseg && k < one.nseg; s++, k++) {
+				const struct dbl_swseg *x = &part.seg[s], *y = &one.seg[k];
+				CHECK(x->lo == y->lo && x->hi == y->hi && x->count == y->count);
+				CHECK(memcmp(part.pool + x->first, one.pool + y->first,
+				             x->count * sizeof *part.pool) == 0);
+			}
+		} while (more > 0 && calls <= one.nseg + 1);
+		CHECK_INT((int)k, (int)one.nseg);
+		CHECK(calls >= one.nseg / chunk);
+	}
+	CHECK_INT(dbl_sweep_merge_init(&m, &per, first, count, 257), -EINVAL);
+	dbl_swout_free(&per);
+	dbl_swout_free(&one);
+	dbl_swout_free(&part);
+}
+
+TEST_MAIN(test_roundtrip, test_namekey, test_sweep_order, test_sweep_model, test_sweep_merge_chunks)
