@@ -164,6 +164,15 @@ static void test_roundtrip(void)
 	add4(trie, ip(127, 0, 0, 0), ip(127, 255, 255, 255), 8, t6);
 	add4(trie, ip(127, 0, 0, 0), ip(127, 255, 255, 255), 8, t5); /* duplicate: first wins */
 	add4(trie, ip(255, 255, 255, 255), ip(255, 255, 255, 255), 32, t5);
+	/* one value from each dataset (the builder's pair cache): every pair
+	 * differs from another in just one of its two values */
+	add4(trie, ip(30, 0, 0, 0), ip(30, 0, 0, 255), 24, t6);
+	add4(trie, ip(30, 0, 1, 0), ip(30, 0, 1, 255), 24, t5);
+	add4(set, ip(30, 0, 0, 1), ip(30, 0, 0, 1), 32, v2);
+	add4(set, ip(30, 0, 0, 2), ip(30, 0, 0, 2), 32, v3);
+	add4(set, ip(30, 0, 0, 3), ip(30, 0, 0, 3), 32, v2);
+	add4(set, ip(30, 0, 1, 1), ip(30, 0, 1, 1), 32, v2);
+	add4(set, ip(30, 0, 1, 2), ip(30, 0, 1, 2), 32, v3);
 	/* dnset: exact, wildcard, dot form, exclusions, cross-dataset folding */
 	addname(dn1, "example", false, d2);
 	addname(dn1, "wild.example", true, d2);
@@ -207,6 +216,13 @@ static void test_roundtrip(void)
 	CHECK_STR(look4(&r, scope, ip(20, 2, 0, 0)), "2");
 	CHECK_STR(look4(&r, scope, ip(255, 255, 255, 255)), "5");
 	CHECK_STR(look4(&r, scope, 0), "-");
+	CHECK_STR(look4(&r, scope, ip(30, 0, 0, 0)), "6");
+	CHECK_STR(look4(&r, scope, ip(30, 0, 0, 1)), "2,6");
+	CHECK_STR(look4(&r, scope, ip(30, 0, 0, 2)), "3,6");
+	CHECK_STR(look4(&r, scope, ip(30, 0, 0, 3)), "2,6");
+	CHECK_STR(look4(&r, scope, ip(30, 0, 1, 1)), "2,5");
+	CHECK_STR(look4(&r, scope, ip(30, 0, 1, 2)), "3,5");
+	CHECK_STR(look4(&r, scope, ip(30, 0, 1, 3)), "5");
 	CHECK_INT(dbl_lookup_ip4_any(&r, scope, ip(127, 0, 0, 0), ip(127, 0, 0, 255)), 0);
 	CHECK_INT(dbl_lookup_ip4_any(&r, scope, ip(10, 0, 1, 0), ip(10, 0, 1, 255)), DBL_ENOTFOUND);
 	CHECK_INT(dbl_lookup_ip4(&r, scope + 1, ip(127, 0, 0, 2), &vs), DBL_ENOTFOUND);
