@@ -3,28 +3,23 @@
  * Order of work per scope: IPv4 intervals, IPv6 intervals, names. Every
  * key space is written in ascending key order with MDB_APPEND (dense pages,
  * no page splits); value sets are interned in memory and written last.
- * Large loads commit every DBL_BUILD_TXN_PUTS records so one transaction
- * never exceeds LMDB's dirty-page limit (MDB_TXN_FULL); the file is not
- * published until the loader renames it, so partial commits are invisible.
+ * The file itself (LMDB environment, transactions, SIGBUS guard) is
+ * dbl_bwriter's; the file is not published until the loader renames it.
  */
 #include <errno.h>
-#include <fcntl.h>
-#include <limits.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <lmdb.h>
 
 #include "dbl_build.h"
+#include "dbl_bwriter.h"
 #include "dbl_db.h"
 #include "dbl_err.h"
-#include "dbl_fault.h"
 #include "dbl_intern.h"
 #include "dbl_log.h"
 #include "dbl_name.h"
@@ -32,74 +27,6 @@
 #include "dbl_schema.h"
 #include "dbl_sweep.h"
 #include "dbl_vset.h"
-
-#define DBL_BUILD_TXN_PUTS 400000
-
-struct writer {
-	MDB_env *env;
-	MDB_txn *txn;
-	MDB_dbi meta, zone, ip4, ip6, name, vset;
-	size_t puts;
-	size_t kill_at; /* fault injection: kill_sig after this many puts (0 = off) */
-	int kill_sig;   /* SIGKILL (mid-write) or SIGBUS (disk-full) */
-	bool writemap;  /* MDB_WRITEMAP: the file is sparse up to the map size */
-};
-
-/* Disk full while LMDB writes through the shared map (WRITEMAP) cannot
- * return an error: the kernel raises SIGBUS at the write fault. The guard
- * turns that into the loader's usual failure: a message naming the file,
- * the unpublished file removed, exit status 1 (nothing published; the
- * live generation is untouched, as after any crash). Only async-signal-
- * safe calls in the handler. */
-static const char *bus_path;
-static char bus_msg[PATH_MAX + 128];
-static size_t bus_msglen;
-
-static void on_sigbus(int sig)
-{
-	(void)sig;
-	if (write(2, bus_msg, bus_msglen) < 0) {
-		/* nothing more to do: exiting anyway */
-	}
-	unlink(bus_path);
-	_exit(1);
-}
-
-static void bus_guard(const char *path, struct sigaction *old)
-{
-	struct sigaction sa;
-	int n = snprintf(bus_msg, sizeof bus_msg,
-	                 "%s: error: %s: cannot write database: SIGBUS on a write to the map "
-	                 "(disk full?); nothing published\n",
-	                 program_invocation_short_name, path);
-
-	bus_msglen = n > 0 && (size_t)n < sizeof bus_msg ? (size_t)n : 0;
-	bus_path = path;
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = on_sigbus;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGBUS, &sa, old);
-}
-
-static int w_put(struct writer *w, MDB_dbi dbi, const void *k, size_t kl, const void *v, size_t vl,
-                 unsigned flags)
-{
-	MDB_val key = {kl, (void *)k}, val = {vl, (void *)v};
-	int rc = mdb_put(w->txn, dbi, &key, &val, flags);
-
-	if (rc)
-		return dbl_err_from_mdb(rc);
-	if (++w->puts == w->kill_at)
-		raise(w->kill_sig);
-	if (w->puts % DBL_BUILD_TXN_PUTS == 0) {
-		rc = mdb_txn_commit(w->txn);
-		w->txn = NULL;
-		if (rc == 0)
-			rc = mdb_txn_begin(w->env, NULL, 0, &w->txn);
-		return dbl_err_from_mdb(rc);
-	}
-	return 0;
-}
 
 /* Scope being built: its datasets in command-line order. */
 struct bscope {
@@ -217,7 +144,7 @@ static int addr_vset(struct dbl_intern *in, struct dbl_vset_buf *vb, struct bsco
 	return 0;
 }
 
-static int put_interval(struct writer *w, int fam, uint32_t scope, dbl_u128 lo, dbl_u128 hi,
+static int put_interval(struct dbl_bwriter *w, int fam, uint32_t scope, dbl_u128 lo, dbl_u128 hi,
                         uint32_t vsid)
 {
 	uint8_t k[20], v[20], b[16];
@@ -227,21 +154,21 @@ static int put_interval(struct writer *w, int fam, uint32_t scope, dbl_u128 lo, 
 		dbl_put_u32(k + 4, (uint32_t)hi);
 		dbl_put_u32(v, (uint32_t)lo);
 		dbl_put_u32(v + 4, vsid);
-		return w_put(w, w->ip4, k, 8, v, 8, MDB_APPEND);
+		return dbl_bwriter_put(w, w->ip4, k, 8, v, 8, MDB_APPEND);
 	}
 	dbl_u128_to_bytes(hi, b);
 	memcpy(k + 4, b, 16);
 	dbl_u128_to_bytes(lo, b);
 	memcpy(v, b, 16);
 	dbl_put_u32(v + 16, vsid);
-	return w_put(w, w->ip6, k, 20, v, 20, MDB_APPEND);
+	return dbl_bwriter_put(w, w->ip6, k, 20, v, 20, MDB_APPEND);
 }
 
 /* Merged intervals held at once: 64 Ki x 48 bytes = 3 MB, reused. */
 #define MERGE_CHUNK 65536
 
 /* Resolve each dataset's entries, merge the datasets, write intervals. */
-static int build_addr(struct writer *w, struct dbl_intern *in, struct bscope *bs, int fam,
+static int build_addr(struct dbl_bwriter *w, struct dbl_intern *in, struct bscope *bs, int fam,
                       size_t *nintervals)
 {
 	struct dbl_swout per = {0}, all = {0};
@@ -548,8 +475,9 @@ static int remap_vsid(struct remap *m, struct dbl_intern *in, struct dbl_rtxn *r
 
 /* Copy every record of old scope `from` in one key space as scope `to`,
  * remapping the vsids in the value (ip: the last 4 bytes; name: both). */
-static int copy_space(struct writer *w, MDB_dbi dst, struct dbl_rtxn *r, MDB_dbi src, uint32_t from,
-                      uint32_t to, struct remap *m, struct dbl_intern *in, size_t *count)
+static int copy_space(struct dbl_bwriter *w, MDB_dbi dst, struct dbl_rtxn *r, MDB_dbi src,
+                      uint32_t from, uint32_t to, struct remap *m, struct dbl_intern *in,
+                      size_t *count)
 {
 	MDB_cursor *c;
 	uint8_t kb[4];
@@ -579,7 +507,7 @@ static int copy_space(struct writer *w, MDB_dbi dst, struct dbl_rtxn *r, MDB_dbi
 				goto out;
 			dbl_put_u32(nv + off, nid);
 		}
-		if ((rc = w_put(w, dst, nk, k.mv_size, nv, nvs, MDB_APPEND)))
+		if ((rc = dbl_bwriter_put(w, dst, nk, k.mv_size, nv, nvs, MDB_APPEND)))
 			goto out;
 		(*count)++;
 	}
@@ -589,7 +517,7 @@ out:
 	return rc;
 }
 
-static int copy_zone(struct writer *w, struct dbl_intern *in, const struct dbl_build_zone *bz,
+static int copy_zone(struct dbl_bwriter *w, struct dbl_intern *in, const struct dbl_build_zone *bz,
                      struct dbl_zone *z, struct dbl_build_stats *st)
 {
 	struct dbl_rtxn r;
@@ -648,83 +576,26 @@ static void collect_scope(struct bscope *bs, struct dbl_scope *sc, const struct 
 
 /* ---- the whole file ---- */
 
-static int open_writer(struct writer *w, const char *path, size_t mapsize)
-{
-	int rc;
-
-	unlink(path);
-	w->kill_at = dbl_fault_point("mid-write") || dbl_fault_point("disk-full") ? 3 : 0;
-	w->kill_sig = dbl_fault_point("disk-full") ? SIGBUS : SIGKILL;
-	if ((rc = mdb_env_create(&w->env)))
-		return dbl_err_from_mdb(rc);
-	mdb_env_set_maxdbs(w->env, 8);
-	/* The map only reserves address space; the file grows as written. */
-	mdb_env_set_mapsize(w->env, mapsize ? mapsize : (size_t)64 << 30);
-	/* NOLOCK: only this process ever opens the unpublished file (the
-	 * loader holds DIR/.lock). NOSYNC: one explicit sync before publish.
-	 * WRITEMAP: pages are written in the shared map, not malloc'ed,
-	 * looked up in the dirty list and copied by writev at each commit
-	 * (12 % less CPU for a scale-1 load); LMDB then extends the file
-	 * (sparse) to the map size, so finish_writer truncates it to the
-	 * pages used. A file system that refuses that size gets the plain
-	 * mode. Disk full shows as SIGBUS on a write fault: see bus_guard. */
-	w->writemap = true;
-	rc =
-	    mdb_env_open(w->env, path, MDB_NOSUBDIR | MDB_NOLOCK | MDB_NOSYNC | MDB_WRITEMAP, 0644);
-	if (rc == EFBIG || rc == EINVAL || rc == ENOSPC) {
-		mdb_env_close(w->env);
-		w->env = NULL;
-		unlink(path);
-		if ((rc = mdb_env_create(&w->env)))
-			return dbl_err_from_mdb(rc);
-		mdb_env_set_maxdbs(w->env, 8);
-		mdb_env_set_mapsize(w->env, mapsize ? mapsize : (size_t)64 << 30);
-		w->writemap = false;
-		rc = mdb_env_open(w->env, path, MDB_NOSUBDIR | MDB_NOLOCK | MDB_NOSYNC, 0644);
-	} else if (rc == 0) {
-		/* A write fault in a hole would read ahead: the kernel zero-fills
-		 * large folios of the sparse file around it, most of them for
-		 * nothing (4.5 s of memset at scale 10). One page per fault. */
-		MDB_envinfo info;
-		if (mdb_env_info(w->env, &info) == 0)
-			madvise(info.me_mapaddr, info.me_mapsize, MADV_RANDOM);
-	}
-	if (rc == 0)
-		rc = mdb_txn_begin(w->env, NULL, 0, &w->txn);
-	if (rc == 0)
-		rc = mdb_dbi_open(w->txn, DBL_DBI_META, MDB_CREATE, &w->meta);
-	if (rc == 0)
-		rc = mdb_dbi_open(w->txn, DBL_DBI_ZONE, MDB_CREATE, &w->zone);
-	if (rc == 0)
-		rc = mdb_dbi_open(w->txn, DBL_DBI_IP4, MDB_CREATE, &w->ip4);
-	if (rc == 0)
-		rc = mdb_dbi_open(w->txn, DBL_DBI_IP6, MDB_CREATE, &w->ip6);
-	if (rc == 0)
-		rc = mdb_dbi_open(w->txn, DBL_DBI_NAME, MDB_CREATE, &w->name);
-	if (rc == 0)
-		rc = mdb_dbi_open(w->txn, DBL_DBI_VSET, MDB_CREATE, &w->vset);
-	return dbl_err_from_mdb(rc);
-}
-
-static int put_meta(struct writer *w, const struct dbl_build_opts *o, size_t nzones)
+static int put_meta(struct dbl_bwriter *w, const struct dbl_build_opts *o, size_t nzones)
 {
 	uint8_t b[8];
 	int rc;
 
 	dbl_put_u32(b, DBL_SCHEMA_VERSION);
-	if ((rc = w_put(w, w->meta, "schema", 6, b, 4, 0)))
+	if ((rc = dbl_bwriter_put(w, w->meta, "schema", 6, b, 4, 0)))
 		return rc;
 	dbl_put_u64(b, o->generation);
-	if ((rc = w_put(w, w->meta, "generation", 10, b, 8, 0)))
+	if ((rc = dbl_bwriter_put(w, w->meta, "generation", 10, b, 8, 0)))
 		return rc;
 	dbl_put_u64(b, (uint64_t)o->now);
-	if ((rc = w_put(w, w->meta, "created", 7, b, 8, 0)))
+	if ((rc = dbl_bwriter_put(w, w->meta, "created", 7, b, 8, 0)))
 		return rc;
 	dbl_put_u32(b, (uint32_t)nzones);
-	return w_put(w, w->meta, "zones", 5, b, 4, 0);
+	return dbl_bwriter_put(w, w->meta, "zones", 5, b, 4, 0);
 }
 
-static int write_names(struct writer *w, struct dbl_intern *in, struct bscope *bs, size_t *count)
+static int write_names(struct dbl_bwriter *w, struct dbl_intern *in, struct bscope *bs,
+                       size_t *count)
 {
 	struct dbl_namerecs recs = {0};
 	int rc = dbl_names_build(bs->ds, bs->nds, in, &recs);
@@ -736,14 +607,14 @@ static int write_names(struct writer *w, struct dbl_intern *in, struct bscope *b
 		memcpy(k + 4, r->key, r->keylen);
 		dbl_put_u32(v, r->exact);
 		dbl_put_u32(v + 4, r->wild);
-		rc = w_put(w, w->name, k, 4u + r->keylen, v, 8, MDB_APPEND);
+		rc = dbl_bwriter_put(w, w->name, k, 4u + r->keylen, v, 8, MDB_APPEND);
 	}
 	*count += recs.n;
 	dbl_namerecs_free(&recs);
 	return rc;
 }
 
-static int write_vsets(struct writer *w, const struct dbl_intern *in)
+static int write_vsets(struct dbl_bwriter *w, const struct dbl_intern *in)
 {
 	for (uint32_t id = DBL_VSID_FIRST; id < in->next; id++) {
 		uint8_t k[4];
@@ -752,52 +623,16 @@ static int write_vsets(struct writer *w, const struct dbl_intern *in)
 		int rc;
 		dbl_intern_get(in, id, &blob, &len);
 		dbl_put_u32(k, id);
-		if ((rc = w_put(w, w->vset, k, 4, blob, len, MDB_APPEND)))
+		if ((rc = dbl_bwriter_put(w, w->vset, k, 4, blob, len, MDB_APPEND)))
 			return rc;
 	}
-	return 0;
-}
-
-/* Commit, flush the map to disk, close; in WRITEMAP mode cut the sparse
- * tail (beyond the last page written) and make the new size durable too. */
-static int finish_writer(struct writer *w, const char *path, size_t *bytes)
-{
-	struct stat sb;
-	MDB_envinfo info;
-	MDB_stat ms;
-	off_t used = 0;
-	int rc = mdb_txn_commit(w->txn);
-
-	w->txn = NULL;
-	if (rc == 0)
-		rc = mdb_env_sync(w->env, 1);
-	if (rc == 0 && w->writemap && (rc = mdb_env_info(w->env, &info)) == 0 &&
-	    (rc = mdb_env_stat(w->env, &ms)) == 0)
-		used = (off_t)(info.me_last_pgno + 1) * (off_t)ms.ms_psize;
-	mdb_env_close(w->env);
-	w->env = NULL;
-	if (rc)
-		return dbl_err_from_mdb(rc);
-	if (used > 0) {
-		int fd = open(path, O_RDWR | O_CLOEXEC);
-		if (fd < 0)
-			return -errno;
-		if (ftruncate(fd, used) != 0 || fsync(fd) != 0) {
-			rc = -errno;
-			close(fd);
-			return rc;
-		}
-		close(fd);
-	}
-	if (stat(path, &sb) == 0)
-		*bytes = (size_t)sb.st_size;
 	return 0;
 }
 
 int dbl_build_write(const char *path, const struct dbl_build_zone *zones, size_t nzones,
                     const struct dbl_build_opts *o, struct dbl_build_stats *st)
 {
-	struct writer w = {0};
+	struct dbl_bwriter w = {0};
 	struct dbl_intern in;
 	struct dbl_zone *zr = calloc(nzones ? nzones : 1, sizeof *zr);
 	struct bscope *bs = malloc(sizeof *bs);
@@ -806,13 +641,13 @@ int dbl_build_write(const char *path, const struct dbl_build_zone *zones, size_t
 	int rc;
 
 	memset(st, 0, sizeof *st);
-	bus_guard(path, &oldbus);
+	dbl_bwriter_guard(path, &oldbus);
 	dbl_intern_init(&in);
 	if (!zr || !bs) {
 		rc = -ENOMEM;
 		goto out;
 	}
-	if ((rc = open_writer(&w, path, o->mapsize)) || (rc = put_meta(&w, o, nzones)))
+	if ((rc = dbl_bwriter_open(&w, path, o->mapsize)) || (rc = put_meta(&w, o, nzones)))
 		goto out;
 	for (size_t i = 0; i < nzones; i++) {
 		uint8_t k[4], buf[65536];
@@ -836,7 +671,7 @@ int dbl_build_write(const char *path, const struct dbl_build_zone *zones, size_t
 			goto out;
 		}
 		dbl_put_u32(k, zr[i].id);
-		if ((rc = w_put(&w, w.zone, k, 4, buf, (size_t)len, MDB_APPEND)))
+		if ((rc = dbl_bwriter_put(&w, w.zone, k, 4, buf, (size_t)len, MDB_APPEND)))
 			goto out;
 	}
 	/* Scope ids ascend with (zone, scope index), so each key space is
@@ -866,12 +701,9 @@ int dbl_build_write(const char *path, const struct dbl_build_zone *zones, size_t
 	if ((rc = write_vsets(&w, &in)))
 		goto out;
 	st->vsets = in.next - DBL_VSID_FIRST;
-	rc = finish_writer(&w, path, &st->bytes);
+	rc = dbl_bwriter_finish(&w, path, &st->bytes);
 out:
-	if (w.txn)
-		mdb_txn_abort(w.txn);
-	if (w.env)
-		mdb_env_close(w.env);
+	dbl_bwriter_abort(&w);
 	if (rc)
 		unlink(path);
 	sigaction(SIGBUS, &oldbus, NULL);
