@@ -283,6 +283,12 @@ int dbl_db_open_file_flags(struct dbl_db **out, const char *path, unsigned flags
 			dbl_log(DBL_LOG_INFO, "%s: page format not verified, using LMDB's search",
 			        path);
 	}
+	if (flags & DBL_DB_RESIDENT) {
+		int xrc = dbl_ip4idx_build(&db->ip4idx, txn, db->dbi_ip4);
+		if (xrc)
+			dbl_log(DBL_LOG_WARNING, "%s: no IPv4 index (%s), using the B-tree", path,
+			        dbl_strerror(xrc));
+	}
 	/* Commit, not abort: LMDB keeps dbi handles opened in a committed
 	 * transaction (an abort would close them). */
 	rc = dbl_err_from_mdb(mdb_txn_commit(txn));
@@ -314,6 +320,7 @@ void dbl_db_close(struct dbl_db *db)
 		return;
 	if (db->env)
 		mdb_env_close(db->env);
+	dbl_ip4idx_free(&db->ip4idx);
 	dbl_catalog_free(&db->cat);
 	free(db);
 }
@@ -390,6 +397,8 @@ int dbl_lookup_ip4(struct dbl_rtxn *r, uint32_t scope, uint32_t addr, uint32_t *
 	uint8_t kb[8];
 	MDB_val k = {8, kb}, v;
 
+	if (r->db->ip4idx.ready)
+		return dbl_ip4idx_lookup(&r->db->ip4idx, scope, addr, vsid);
 	dbl_put_u32(kb, scope);
 	dbl_put_u32(kb + 4, addr);
 	if (get_range(r, DBL_BT_IP4, r->c_ip4, &k, &v) != 0)
@@ -407,6 +416,8 @@ int dbl_lookup_ip4_any(struct dbl_rtxn *r, uint32_t scope, uint32_t lo, uint32_t
 	uint8_t kb[8];
 	MDB_val k = {8, kb}, v;
 
+	if (r->db->ip4idx.ready)
+		return dbl_ip4idx_any(&r->db->ip4idx, scope, lo, hi);
 	dbl_put_u32(kb, scope);
 	dbl_put_u32(kb + 4, lo);
 	if (get_range(r, DBL_BT_IP4, r->c_ip4, &k, &v) != 0)

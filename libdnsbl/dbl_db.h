@@ -21,6 +21,7 @@
 #include <lmdb.h>
 
 #include "dbl_btree.h"
+#include "dbl_ip4idx.h"
 #include "dbl_catalog.h"
 
 struct dbl_db {
@@ -30,7 +31,8 @@ struct dbl_db {
 	uint64_t created;
 	char path[4096]; /* resolved gen-N.mdb path */
 	struct dbl_catalog cat;
-	struct dbl_btree bt; /* direct page lookups, when bt.ok (dbl_btree.h) */
+	struct dbl_btree bt;      /* direct page lookups, when bt.ok (dbl_btree.h) */
+	struct dbl_ip4idx ip4idx; /* DBL_DB_RESIDENT: IPv4 lookups, when ready */
 };
 
 /* Open the generation DIR/current points to. *out is heap-allocated and
@@ -47,7 +49,10 @@ int dbl_db_open_file(struct dbl_db **out, const char *path);
  * one TLB miss less per B-tree level touched, and the first queries do not
  * wait for the disk. Costs: the file's page cache is dropped and read back
  * once (unless another process maps it), and the whole file is resident
- * from the start. Best effort: any step the kernel refuses is skipped. */
+ * from the start. Best effort: any step the kernel refuses is skipped.
+ * It also builds the dense IPv4 index (dbl_ip4idx.h: 12 bytes per IPv4
+ * interval, about 3.5x faster lookups); if that fails, lookups use the
+ * B-tree as without the flag. */
 #define DBL_DB_RESIDENT 0x1u
 int dbl_db_open_file_flags(struct dbl_db **out, const char *path, unsigned flags);
 void dbl_db_close(struct dbl_db *db);

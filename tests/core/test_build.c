@@ -497,4 +497,80 @@ static void test_sweep_merge_chunks(void)
 	dbl_swout_free(&part);
 }
 
-TEST_MAIN(test_roundtrip, test_namekey, test_sweep_order, test_sweep_model, test_sweep_merge_chunks)
+/* The dense IPv4 index (DBL_DB_RESIDENT) answers exactly as the B-tree:
+ * one zone large enough for a /16 directory, one searched whole, at every
+ * interval edge, at random addresses, and for scopes that do not exist. */
+static void test_ip4idx(void)
+{
+	enum { NBIG = 12000, NSMALL = 40 };
+	struct dbl_dsdata *big = ds_new("ip4set", DBL_MERGE_UNION);
+	struct dbl_dsdata *small = ds_new("ip4set", DBL_MERGE_UNION);
+	struct dbl_build_zone z[2] = {{.nds = 1, .ds = &big}, {.nds = 1, .ds = &small}};
+	struct dbl_build_opts o = {.generation = 1, .now = 1000};
+	struct dbl_build_stats st;
+	struct dbl_db *plain, *res;
+	struct dbl_rtxn rp, rr;
+	char dir[] = "/tmp/dbl-test-ip4idx-XXXXXX", path[256];
+	int32_t bv[3] = {val(big, 2, NULL), val(big, 3, "x"), val(big, 4, NULL)};
+	int32_t sv = val(small, 10, NULL);
+	unsigned checked = 0;
+
+	big->ip4 = realloc(big->ip4, (NBIG + 2) * sizeof *big->ip4);
+	for (size_t i = 0; i < NBIG; i++) {
+		uint32_t lo = rnd(0xFFFF) << 16 | rnd(0xFFFF), len = i % 5 ? 0 : rnd(70000);
+		uint32_t hi = lo + len < lo ? 0xFFFFFFFFu : lo + len;
+		add4(big, lo, hi, len ? 24 : 32, i % 17 == 0 ? DBL_VID_EXCLUDE : bv[i % 3]);
+	}
+	add4(big, 0, 0, 32, bv[0]);                     /* the first address */
+	add4(big, 0xFFFFFFFFu, 0xFFFFFFFFu, 32, bv[1]); /* and the last */
+	for (size_t i = 0; i < NSMALL; i++)
+		add4(small, ip(10, (unsigned)i, 0, 0), ip(10, (unsigned)i, 0, 255), 24, sv);
+	CHECK(mkdtemp(dir) != NULL);
+	snprintf(path, sizeof path, "%s/gen-1.mdb", dir);
+	CHECK(dbl_wname_from_text(&z[0].name, "big.test", 8) == 0);
+	CHECK(dbl_wname_from_text(&z[1].name, "small.test", 10) == 0);
+	CHECK_INT(dbl_build_write(path, z, 2, &o, &st), 0);
+	CHECK_INT(dbl_db_open_file(&plain, path), 0);
+	CHECK_INT(dbl_db_open_file_flags(&res, path, DBL_DB_RESIDENT), 0);
+	CHECK(!plain->ip4idx.ready && res->ip4idx.ready);
+	CHECK_INT(res->ip4idx.nsc, 2);
+	CHECK(res->ip4idx.sc[0].dir != NULL && res->ip4idx.sc[1].dir == NULL);
+	CHECK_INT(dbl_rtxn_begin(&rp, plain), 0);
+	CHECK_INT(dbl_rtxn_begin(&rr, res), 0);
+	for (uint32_t scope = 0; scope <= 3; scope++) {
+		for (size_t i = 0; i < res->ip4idx.n + 3000; i++) {
+			uint32_t a[4], n = 4, v1 = 0, v2 = 0;
+			if (i < res->ip4idx.n) {
+				const struct dbl_ip4rec *x = &res->ip4idx.rec[i];
+				a[0] = x->lo - 1, a[1] = x->lo, a[2] = x->hi, a[3] = x->hi + 1;
+			} else {
+				a[0] = rnd(0xFFFF) << 16 | rnd(0xFFFF);
+				n = 1;
+			}
+			for (uint32_t j = 0; j < n; j++) {
+				uint32_t span = rnd(3) ? rnd(300) : rnd(0x7FFFFFFF);
+				uint32_t end = a[j] + span < a[j] ? 0xFFFFFFFFu : a[j] + span;
+				int r1 = dbl_lookup_ip4(&rp, scope, a[j], &v1);
+				int r2 = dbl_lookup_ip4(&rr, scope, a[j], &v2);
+				CHECK_INT(r2, r1);
+				if (r1 == 0)
+					CHECK_INT(v2, v1);
+				CHECK_INT(dbl_lookup_ip4_any(&rr, scope, a[j], end),
+				          dbl_lookup_ip4_any(&rp, scope, a[j], end));
+				checked++;
+			}
+		}
+	}
+	CHECK(checked > 4 * 4 * NBIG / 2);
+	dbl_rtxn_end(&rp);
+	dbl_rtxn_end(&rr);
+	dbl_db_close(plain);
+	dbl_db_close(res);
+	unlink(path);
+	rmdir(dir);
+	ds_free(big);
+	ds_free(small);
+}
+
+TEST_MAIN(test_roundtrip, test_namekey, test_sweep_order, test_sweep_model, test_sweep_merge_chunks,
+          test_ip4idx)

@@ -1,0 +1,178 @@
+/* dbl_ip4idx.c - dense in-memory IPv4 interval index (see dbl_ip4idx.h). */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dbl_err.h"
+#include "dbl_ip4idx.h"
+#include "dbl_schema.h"
+
+#define DIR_SIZE 65537 /* one entry per /16, plus the end */
+
+void dbl_ip4idx_free(struct dbl_ip4idx *x)
+{
+	for (size_t i = 0; i < x->nsc; i++)
+		free(x->sc[i].dir);
+	free(x->sc);
+	free(x->rec);
+	memset(x, 0, sizeof *x);
+}
+
+/* The directory of one large scope: one pass over its sorted records. */
+static int make_dir(struct dbl_ip4scope *s, const struct dbl_ip4rec *r)
+{
+	uint32_t i = 0;
+
+	if (!(s->dir = malloc(DIR_SIZE * sizeof *s->dir)))
+		return -ENOMEM;
+	for (uint32_t p = 0; p < DIR_SIZE - 1; p++) {
+		while (i < s->count && r[i].hi < p << 16)
+			i++;
+		s->dir[p] = i;
+	}
+	s->dir[DIR_SIZE - 1] = s->count;
+	return 0;
+}
+
+static int add_scope(struct dbl_ip4idx *x, size_t *cap, uint32_t id, size_t first)
+{
+	if (x->nsc == *cap) {
+		size_t nc = *cap ? *cap * 2 : 16;
+		struct dbl_ip4scope *ns = realloc(x->sc, nc * sizeof *ns);
+		if (!ns)
+			return -ENOMEM;
+		x->sc = ns;
+		*cap = nc;
+	}
+	x->sc[x->nsc++] = (struct dbl_ip4scope){id, (uint32_t)first, 0, NULL};
+	return 0;
+}
+
+static int fill(struct dbl_ip4idx *x, MDB_txn *txn, MDB_dbi dbi, size_t expect)
+{
+	MDB_cursor *c;
+	MDB_val k, v;
+	size_t cap = 0;
+	uint64_t prev = 0;
+	int rc = mdb_cursor_open(txn, dbi, &c);
+
+	if (rc)
+		return dbl_err_from_mdb(rc);
+	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
+	     rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		const uint8_t *kb = k.mv_data, *vb = v.mv_data;
+		uint32_t id, hi, lo;
+		uint64_t key;
+		if (k.mv_size != 8 || v.mv_size != 8 || x->n == expect)
+			break;
+		id = dbl_get_u32(kb);
+		hi = dbl_get_u32(kb + 4);
+		lo = dbl_get_u32(vb);
+		key = (uint64_t)id << 32 | hi;
+		/* Sorted, disjoint intervals per scope: the binary searches
+		 * depend on it, so anything else is refused. */
+		if ((x->n && key <= prev) || lo > hi ||
+		    (x->n && x->sc[x->nsc - 1].id == id && lo <= x->rec[x->n - 1].hi))
+			break;
+		if ((!x->nsc || x->sc[x->nsc - 1].id != id) && add_scope(x, &cap, id, x->n)) {
+			mdb_cursor_close(c);
+			return -ENOMEM;
+		}
+		x->rec[x->n++] = (struct dbl_ip4rec){hi, lo, dbl_get_u32(vb + 4)};
+		x->sc[x->nsc - 1].count++;
+		prev = key;
+	}
+	mdb_cursor_close(c);
+	if (rc != MDB_NOTFOUND || x->n != expect)
+		return rc && rc != MDB_NOTFOUND ? dbl_err_from_mdb(rc) : DBL_ECORRUPT;
+	return 0;
+}
+
+int dbl_ip4idx_build(struct dbl_ip4idx *x, MDB_txn *txn, MDB_dbi dbi)
+{
+	MDB_stat st;
+	int rc = mdb_stat(txn, dbi, &st);
+
+	if (rc)
+		return dbl_err_from_mdb(rc);
+	/* 32-bit positions in the scope table: 4 G intervals would not fit
+	 * in memory anyway. */
+	if (st.ms_entries > UINT32_MAX)
+		return -ENOMEM;
+	if (st.ms_entries && !(x->rec = malloc(st.ms_entries * sizeof *x->rec)))
+		return -ENOMEM;
+	rc = fill(x, txn, dbi, st.ms_entries);
+	for (size_t i = 0; rc == 0 && i < x->nsc; i++)
+		if (x->sc[i].count >= DBL_IP4IDX_DIR_MIN)
+			rc = make_dir(&x->sc[i], x->rec + x->sc[i].first);
+	if (rc) {
+		dbl_ip4idx_free(x);
+		return rc;
+	}
+	x->ready = true;
+	return 0;
+}
+
+static const struct dbl_ip4scope *find_scope(const struct dbl_ip4idx *x, uint32_t id)
+{
+	size_t lo = 0, hi = x->nsc;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) >> 1;
+		if (x->sc[mid].id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < x->nsc && x->sc[lo].id == id ? &x->sc[lo] : NULL;
+}
+
+/* Index (relative to s->first) of the first interval of s whose hi >= a;
+ * s->count if none. */
+static uint32_t first_ge(const struct dbl_ip4idx *x, const struct dbl_ip4scope *s, uint32_t a)
+{
+	const struct dbl_ip4rec *r = x->rec + s->first;
+	uint32_t lo = 0, hi = s->count;
+
+	if (s->dir) {
+		/* Every interval before dir[p] ends below p << 16 <= a, and the
+		 * one at dir[p + 1] ends at or above (p + 1) << 16 > a: the
+		 * answer is in [dir[p], dir[p + 1]], and the search below
+		 * returns dir[p + 1] when every interval before it ends below a. */
+		lo = s->dir[a >> 16];
+		hi = s->dir[(a >> 16) + 1];
+	}
+	while (lo < hi) {
+		uint32_t mid = (lo + hi) >> 1;
+		if (r[mid].hi < a)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+int dbl_ip4idx_lookup(const struct dbl_ip4idx *x, uint32_t scope, uint32_t addr, uint32_t *vsid)
+{
+	const struct dbl_ip4scope *s = find_scope(x, scope);
+	const struct dbl_ip4rec *r;
+	uint32_t i;
+
+	if (!s || (i = first_ge(x, s, addr)) == s->count)
+		return DBL_ENOTFOUND;
+	r = &x->rec[s->first + i];
+	if (r->lo > addr)
+		return DBL_ENOTFOUND; /* addr lies in a gap before this interval */
+	*vsid = r->vsid;
+	return 0;
+}
+
+int dbl_ip4idx_any(const struct dbl_ip4idx *x, uint32_t scope, uint32_t lo, uint32_t hi)
+{
+	const struct dbl_ip4scope *s = find_scope(x, scope);
+	uint32_t i;
+
+	if (!s || (i = first_ge(x, s, lo)) == s->count)
+		return DBL_ENOTFOUND;
+	return x->rec[s->first + i].lo <= hi ? 0 : DBL_ENOTFOUND;
+}
