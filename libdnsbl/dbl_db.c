@@ -284,7 +284,7 @@ int dbl_db_open_file_flags(struct dbl_db **out, const char *path, unsigned flags
 			        path);
 	}
 	if (flags & DBL_DB_RESIDENT) {
-		int xrc = dbl_ip4idx_build(&db->ip4idx, txn, db->dbi_ip4);
+		int xrc = dbl_ip4idx_build(&db->ip4idx, txn, db->dbi_ip4, 0);
 		if (xrc)
 			dbl_log(DBL_LOG_WARNING, "%s: no IPv4 index (%s), using the B-tree", path,
 			        dbl_strerror(xrc));

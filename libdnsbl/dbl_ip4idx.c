@@ -2,12 +2,43 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "dbl_err.h"
 #include "dbl_ip4idx.h"
 #include "dbl_schema.h"
 
-#define DIR_SIZE 65537 /* one entry per /16, plus the end */
+/* Directory bits: about DIR_PER entries per bucket, so a lookup reads one
+ * directory word and then one or two cache lines of records; at least a
+ * /16 per bucket, at most a /8 (24 bits: 64 MiB of directory). */
+#define DIR_PER      4
+#define DIR_BITS_MIN 16
+#define DIR_BITS_MAX 24
+#define HUGE_PAGE    (2u << 20)
+
+/* Arrays of 2 MiB or more on transparent huge pages where the kernel
+ * allows it (THP "madvise" mode): one TLB entry covers 2 MiB of random
+ * lookups instead of 4 KiB. */
+static void *big_alloc(size_t size)
+{
+	void *p;
+
+	if (size < HUGE_PAGE)
+		return malloc(size);
+	if (posix_memalign(&p, HUGE_PAGE, (size + HUGE_PAGE - 1) & ~(size_t)(HUGE_PAGE - 1)))
+		return NULL;
+	madvise(p, size, MADV_HUGEPAGE);
+	return p;
+}
+
+static unsigned auto_bits(uint32_t count)
+{
+	unsigned bits = DIR_BITS_MIN;
+
+	while (bits < DIR_BITS_MAX && ((uint64_t)DIR_PER << bits) < count)
+		bits++;
+	return bits;
+}
 
 void dbl_ip4idx_free(struct dbl_ip4idx *x)
 {
@@ -19,18 +50,19 @@ void dbl_ip4idx_free(struct dbl_ip4idx *x)
 }
 
 /* The directory of one large scope: one pass over its sorted records. */
-static int make_dir(struct dbl_ip4scope *s, const struct dbl_ip4rec *r)
+static int make_dir(struct dbl_ip4scope *s, const struct dbl_ip4rec *r, unsigned bits)
 {
-	uint32_t i = 0;
+	uint32_t i = 0, nb = 1u << bits;
 
-	if (!(s->dir = malloc(DIR_SIZE * sizeof *s->dir)))
+	if (!(s->dir = big_alloc(((size_t)nb + 1) * sizeof *s->dir)))
 		return -ENOMEM;
-	for (uint32_t p = 0; p < DIR_SIZE - 1; p++) {
-		while (i < s->count && r[i].hi < p << 16)
+	s->shift = (uint8_t)(32 - bits);
+	for (uint32_t b = 0; b < nb; b++) {
+		while (i < s->count && r[i].hi < (uint32_t)((uint64_t)b << s->shift))
 			i++;
-		s->dir[p] = i;
+		s->dir[b] = i;
 	}
-	s->dir[DIR_SIZE - 1] = s->count;
+	s->dir[nb] = s->count;
 	return 0;
 }
 
@@ -44,7 +76,7 @@ static int add_scope(struct dbl_ip4idx *x, size_t *cap, uint32_t id, size_t firs
 		x->sc = ns;
 		*cap = nc;
 	}
-	x->sc[x->nsc++] = (struct dbl_ip4scope){id, (uint32_t)first, 0, NULL};
+	x->sc[x->nsc++] = (struct dbl_ip4scope){id, (uint32_t)first, 0, NULL, 0};
 	return 0;
 }
 
@@ -88,7 +120,7 @@ static int fill(struct dbl_ip4idx *x, MDB_txn *txn, MDB_dbi dbi, size_t expect)
 	return 0;
 }
 
-int dbl_ip4idx_build(struct dbl_ip4idx *x, MDB_txn *txn, MDB_dbi dbi)
+int dbl_ip4idx_build(struct dbl_ip4idx *x, MDB_txn *txn, MDB_dbi dbi, unsigned dirbits)
 {
 	MDB_stat st;
 	int rc = mdb_stat(txn, dbi, &st);
@@ -99,12 +131,13 @@ int dbl_ip4idx_build(struct dbl_ip4idx *x, MDB_txn *txn, MDB_dbi dbi)
 	 * in memory anyway. */
 	if (st.ms_entries > UINT32_MAX)
 		return -ENOMEM;
-	if (st.ms_entries && !(x->rec = malloc(st.ms_entries * sizeof *x->rec)))
+	if (st.ms_entries && !(x->rec = big_alloc(st.ms_entries * sizeof *x->rec)))
 		return -ENOMEM;
 	rc = fill(x, txn, dbi, st.ms_entries);
 	for (size_t i = 0; rc == 0 && i < x->nsc; i++)
 		if (x->sc[i].count >= DBL_IP4IDX_DIR_MIN)
-			rc = make_dir(&x->sc[i], x->rec + x->sc[i].first);
+			rc = make_dir(&x->sc[i], x->rec + x->sc[i].first,
+			              dirbits ? dirbits : auto_bits(x->sc[i].count));
 	if (rc) {
 		dbl_ip4idx_free(x);
 		return rc;
@@ -135,12 +168,13 @@ static uint32_t first_ge(const struct dbl_ip4idx *x, const struct dbl_ip4scope *
 	uint32_t lo = 0, hi = s->count;
 
 	if (s->dir) {
-		/* Every interval before dir[p] ends below p << 16 <= a, and the
-		 * one at dir[p + 1] ends at or above (p + 1) << 16 > a: the
+		/* Bucket p = a >> shift. Every interval before dir[p] ends
+		 * below p << shift <= a, and the one at dir[p + 1] ends at or
+		 * above (p + 1) << shift > a: the
 		 * answer is in [dir[p], dir[p + 1]], and the search below
 		 * returns dir[p + 1] when every interval before it ends below a. */
-		lo = s->dir[a >> 16];
-		hi = s->dir[(a >> 16) + 1];
+		lo = s->dir[a >> s->shift];
+		hi = s->dir[(a >> s->shift) + 1];
 	}
 	while (lo < hi) {
 		uint32_t mid = (lo + hi) >> 1;

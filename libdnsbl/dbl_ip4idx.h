@@ -6,13 +6,14 @@
  * searches in 4 KiB pages, and in a server the kernel's network path has
  * evicted those pages from the cache between two queries. The index keeps
  * the same records as 12-byte {hi, lo, vsid} entries, sorted, per scope,
- * with a directory on the top 16 address bits for large scopes: a lookup
- * reads one directory word and binary-searches the few dozen entries of
- * one /16 (a handful of cache lines). Measured at scale 1 (2.6 M
+ * with a directory on the top 16-24 address bits for large scopes (about
+ * four intervals per bucket): a lookup reads one directory word and then
+ * one or two cache lines of records. Measured at scale 1 (2.6 M
  * intervals, hot loop, bench/RESULTS.md): 566 -> 160 ns per lookup.
  *
  * Cost: 12 bytes per interval (31 MB at scale 1, 470 MB at scale 10) plus
- * 256 KiB per scope of at least DBL_IP4IDX_DIR_MIN intervals, built once
+ * a directory of about one byte per interval (4 MiB at scale 1, 32 MiB at
+ * scale 10) per scope of at least DBL_IP4IDX_DIR_MIN intervals, built once
  * when the generation is opened (a cursor walk of the ip4 key space).
  *
  * Ownership: struct dbl_ip4idx is caller-owned (struct dbl_db embeds one);
@@ -40,9 +41,11 @@ struct dbl_ip4rec {
 struct dbl_ip4scope {
 	uint32_t id;
 	uint32_t first, count; /* rec[first .. first + count) */
-	/* NULL, or 65537 entries: dir[p] = index (relative to first) of the
-	 * first interval whose hi >= p << 16; dir[65536] = count. */
+	/* NULL, or (1 << (32 - shift)) + 1 entries: dir[p] = index (relative
+	 * to first) of the first interval whose hi >= p << shift; the last
+	 * entry = count. */
 	uint32_t *dir;
+	uint8_t shift; /* 32 - directory bits (8..16) */
 };
 
 struct dbl_ip4idx {
@@ -55,9 +58,11 @@ struct dbl_ip4idx {
 
 /* Build x (zeroed by the caller) from the ip4 key space dbi, read in txn
  * (keys: scope(4) hi(4), values: lo(4) vsid(4), big-endian; dbl_schema.h).
- * Returns 0, -ENOMEM, or DBL_ECORRUPT (a record of another size, or keys
- * out of order); on error x is left empty (not ready). */
-int dbl_ip4idx_build(struct dbl_ip4idx *x, MDB_txn *txn, MDB_dbi dbi);
+ * dirbits: directory bits for large scopes (16..24), 0 = chosen from the
+ * scope's size (about 4 intervals per bucket). Returns 0, -ENOMEM, or
+ * DBL_ECORRUPT (a record of another size, or keys out of order); on error
+ * x is left empty (not ready). */
+int dbl_ip4idx_build(struct dbl_ip4idx *x, MDB_txn *txn, MDB_dbi dbi, unsigned dirbits);
 void dbl_ip4idx_free(struct dbl_ip4idx *x);
 
 /* As dbl_lookup_ip4 (dbl_db.h): 0 and *vsid when addr is inside an
