@@ -16,19 +16,49 @@
 #define DIR_BITS_MAX 24
 #define HUGE_PAGE    (2u << 20)
 
-/* Arrays of 2 MiB or more on transparent huge pages where the kernel
- * allows it (THP "madvise" mode): one TLB entry covers 2 MiB of random
- * lookups instead of 4 KiB. */
+/* Arrays of 2 MiB or more are mapped directly, 2 MiB-aligned, on
+ * transparent huge pages where the kernel allows it (THP "madvise" mode:
+ * one TLB entry covers 2 MiB of random lookups instead of 4 KiB), and
+ * unmapped when the generation closes: a server that refreshes every
+ * minute gives each old index back to the system at once (from malloc,
+ * freed chunks of this size stayed in the process and RSS crept up). */
+static size_t huge_round(size_t size)
+{
+	return (size + HUGE_PAGE - 1) & ~(size_t)(HUGE_PAGE - 1);
+}
+
 static void *big_alloc(size_t size)
 {
-	void *p;
+	size_t len = huge_round(size);
+	uint8_t *p, *a;
 
 	if (size < HUGE_PAGE)
 		return malloc(size);
-	if (posix_memalign(&p, HUGE_PAGE, (size + HUGE_PAGE - 1) & ~(size_t)(HUGE_PAGE - 1)))
+	p = mmap(NULL, len + HUGE_PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
 		return NULL;
-	madvise(p, size, MADV_HUGEPAGE);
-	return p;
+	a = (uint8_t *)(((uintptr_t)p + HUGE_PAGE - 1) & ~(uintptr_t)(HUGE_PAGE - 1));
+	if (a > p)
+		munmap(p, (size_t)(a - p));
+	if (p + len + HUGE_PAGE > a + len)
+		munmap(a + len, (size_t)(p + len + HUGE_PAGE - (a + len)));
+	madvise(a, len, MADV_HUGEPAGE);
+	return a;
+}
+
+static void big_free(void *p, size_t size)
+{
+	if (!p)
+		return;
+	if (size < HUGE_PAGE)
+		free(p);
+	else
+		munmap(p, huge_round(size));
+}
+
+static size_t dir_bytes(const struct dbl_ip4scope *s)
+{
+	return (((size_t)1 << (32 - s->shift)) + 1) * sizeof *s->dir;
 }
 
 static unsigned auto_bits(uint32_t count)
@@ -43,9 +73,9 @@ static unsigned auto_bits(uint32_t count)
 void dbl_ip4idx_free(struct dbl_ip4idx *x)
 {
 	for (size_t i = 0; i < x->nsc; i++)
-		free(x->sc[i].dir);
+		big_free(x->sc[i].dir, x->sc[i].dir ? dir_bytes(&x->sc[i]) : 0);
 	free(x->sc);
-	free(x->rec);
+	big_free(x->rec, x->n_alloc * sizeof *x->rec);
 	memset(x, 0, sizeof *x);
 }
 
@@ -54,9 +84,9 @@ static int make_dir(struct dbl_ip4scope *s, const struct dbl_ip4rec *r, unsigned
 {
 	uint32_t i = 0, nb = 1u << bits;
 
-	if (!(s->dir = big_alloc(((size_t)nb + 1) * sizeof *s->dir)))
-		return -ENOMEM;
 	s->shift = (uint8_t)(32 - bits);
+	if (!(s->dir = big_alloc(dir_bytes(s))))
+		return -ENOMEM;
 	for (uint32_t b = 0; b < nb; b++) {
 		while (i < s->count && r[i].hi < (uint32_t)((uint64_t)b << s->shift))
 			i++;
@@ -133,6 +163,7 @@ int dbl_ip4idx_build(struct dbl_ip4idx *x, MDB_txn *txn, MDB_dbi dbi, unsigned d
 		return -ENOMEM;
 	if (st.ms_entries && !(x->rec = big_alloc(st.ms_entries * sizeof *x->rec)))
 		return -ENOMEM;
+	x->n_alloc = st.ms_entries;
 	rc = fill(x, txn, dbi, st.ms_entries);
 	for (size_t i = 0; rc == 0 && i < x->nsc; i++)
 		if (x->sc[i].count >= DBL_IP4IDX_DIR_MIN)

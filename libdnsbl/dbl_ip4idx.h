@@ -51,7 +51,7 @@ struct dbl_ip4scope {
 struct dbl_ip4idx {
 	bool ready; /* built: lookups may use it */
 	struct dbl_ip4rec *rec;
-	size_t n;
+	size_t n, n_alloc;
 	struct dbl_ip4scope *sc; /* ascending id */
 	size_t nsc;
 };
