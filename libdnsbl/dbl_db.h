@@ -50,8 +50,8 @@ int dbl_db_open_file(struct dbl_db **out, const char *path);
  * wait for the disk. Costs: the file's page cache is dropped and read back
  * once (unless another process maps it), and the whole file is resident
  * from the start. Best effort: any step the kernel refuses is skipped.
- * It also builds the dense IPv4 index (dbl_ip4idx.h: 12 bytes per IPv4
- * interval, about 3.5x faster lookups); if that fails, lookups use the
+ * It also builds the dense IPv4 index (dbl_ip4idx.h: about 13 bytes per
+ * IPv4 interval, about 3.5x faster lookups); if that fails, lookups use the
  * B-tree as without the flag. */
 #define DBL_DB_RESIDENT 0x1u
 int dbl_db_open_file_flags(struct dbl_db **out, const char *path, unsigned flags);
