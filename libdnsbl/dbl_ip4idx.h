@@ -12,7 +12,7 @@
  * intervals, hot loop, bench/RESULTS.md): 566 -> 160 ns per lookup.
  *
  * Cost: 12 bytes per interval (31 MB at scale 1, 470 MB at scale 10) plus
- * a directory of about one byte per interval (4 MiB at scale 1, 32 MiB at
+ * a directory of 1-2 bytes per interval (4 MiB at scale 1, 64 MiB at
  * scale 10) per scope of at least DBL_IP4IDX_DIR_MIN intervals, built once
  * when the generation is opened (a cursor walk of the ip4 key space).
  *
