@@ -70,18 +70,33 @@ int dbl_bwriter_put(struct dbl_bwriter *w, MDB_dbi dbi, const void *k, size_t kl
 	return 0;
 }
 
+/* A new environment for w: 8 named databases (6 used), a map of mapsize
+ * bytes that only reserves address space (the file grows as written). */
+static int env_create(struct dbl_bwriter *w, size_t mapsize)
+{
+	int rc = mdb_env_create(&w->env);
+
+	if (rc)
+		return rc;
+	mdb_env_set_maxdbs(w->env, 8);
+	mdb_env_set_mapsize(w->env, mapsize ? mapsize : (size_t)64 << 30);
+	return 0;
+}
+
 int dbl_bwriter_open(struct dbl_bwriter *w, const char *path, size_t mapsize)
 {
+	const struct {
+		const char *name;
+		MDB_dbi *dbi;
+	} spaces[] = {{DBL_DBI_META, &w->meta}, {DBL_DBI_ZONE, &w->zone}, {DBL_DBI_IP4, &w->ip4},
+	              {DBL_DBI_IP6, &w->ip6},   {DBL_DBI_NAME, &w->name}, {DBL_DBI_VSET, &w->vset}};
 	int rc;
 
 	unlink(path);
 	w->kill_at = dbl_fault_point("mid-write") || dbl_fault_point("disk-full") ? 3 : 0;
 	w->kill_sig = dbl_fault_point("disk-full") ? SIGBUS : SIGKILL;
-	if ((rc = mdb_env_create(&w->env)))
+	if ((rc = env_create(w, mapsize)))
 		return dbl_err_from_mdb(rc);
-	mdb_env_set_maxdbs(w->env, 8);
-	/* The map only reserves address space; the file grows as written. */
-	mdb_env_set_mapsize(w->env, mapsize ? mapsize : (size_t)64 << 30);
 	/* NOLOCK: only this process ever opens the unpublished file (the
 	 * loader holds DIR/.lock). NOSYNC: one explicit sync before publish.
 	 * WRITEMAP: pages are written in the shared map, not malloc'ed,
@@ -89,7 +104,8 @@ int dbl_bwriter_open(struct dbl_bwriter *w, const char *path, size_t mapsize)
 	 * (12 % less CPU for a scale-1 load); LMDB then extends the file
 	 * (sparse) to the map size, so dbl_bwriter_finish truncates it to the
 	 * pages used. A file system that refuses that size gets the plain
-	 * mode. Disk full shows as SIGBUS on a write fault: see dbl_bwriter_guard. */
+	 * mode. Disk full shows as SIGBUS on a write fault: see
+	 * dbl_bwriter_guard. */
 	w->writemap = true;
 	rc =
 	    mdb_env_open(w->env, path, MDB_NOSUBDIR | MDB_NOLOCK | MDB_NOSYNC | MDB_WRITEMAP, 0644);
@@ -97,10 +113,8 @@ int dbl_bwriter_open(struct dbl_bwriter *w, const char *path, size_t mapsize)
 		mdb_env_close(w->env);
 		w->env = NULL;
 		unlink(path);
-		if ((rc = mdb_env_create(&w->env)))
+		if ((rc = env_create(w, mapsize)))
 			return dbl_err_from_mdb(rc);
-		mdb_env_set_maxdbs(w->env, 8);
-		mdb_env_set_mapsize(w->env, mapsize ? mapsize : (size_t)64 << 30);
 		w->writemap = false;
 		rc = mdb_env_open(w->env, path, MDB_NOSUBDIR | MDB_NOLOCK | MDB_NOSYNC, 0644);
 	} else if (rc == 0) {
@@ -113,18 +127,8 @@ int dbl_bwriter_open(struct dbl_bwriter *w, const char *path, size_t mapsize)
 	}
 	if (rc == 0)
 		rc = mdb_txn_begin(w->env, NULL, 0, &w->txn);
-	if (rc == 0)
-		rc = mdb_dbi_open(w->txn, DBL_DBI_META, MDB_CREATE, &w->meta);
-	if (rc == 0)
-		rc = mdb_dbi_open(w->txn, DBL_DBI_ZONE, MDB_CREATE, &w->zone);
-	if (rc == 0)
-		rc = mdb_dbi_open(w->txn, DBL_DBI_IP4, MDB_CREATE, &w->ip4);
-	if (rc == 0)
-		rc = mdb_dbi_open(w->txn, DBL_DBI_IP6, MDB_CREATE, &w->ip6);
-	if (rc == 0)
-		rc = mdb_dbi_open(w->txn, DBL_DBI_NAME, MDB_CREATE, &w->name);
-	if (rc == 0)
-		rc = mdb_dbi_open(w->txn, DBL_DBI_VSET, MDB_CREATE, &w->vset);
+	for (size_t i = 0; rc == 0 && i < sizeof spaces / sizeof spaces[0]; i++)
+		rc = mdb_dbi_open(w->txn, spaces[i].name, MDB_CREATE, spaces[i].dbi);
 	return dbl_err_from_mdb(rc);
 }
 

@@ -21,8 +21,8 @@
 #include <lmdb.h>
 
 #include "dbl_btree.h"
-#include "dbl_ip4idx.h"
 #include "dbl_catalog.h"
+#include "dbl_ip4idx.h"
 
 struct dbl_db {
 	MDB_env *env;

@@ -85,8 +85,9 @@ struct dnsbl_reader;
  * index (as dnsbld does): no disk reads in the first lookups, IPv4
  * lookups about 1.4x faster, at the cost of reading the whole file (~100
  * MB at scale 1) and building the index (about 13 bytes per IPv4
- * interval, ~35 MB at scale 1) at every open, inside the one lookup that notices the new
- * generation (the other threads go on meanwhile). Not for one-shot tools. */
+ * interval, ~35 MB at scale 1) at every open, inside the one lookup that
+ * notices the new generation (the other threads go on meanwhile). Not for
+ * one-shot tools. */
 #define DNSBL_OPEN_RESIDENT 0x1u
 
 /* Open the database directory dir (as given to dnsbl-load --db) read-only
