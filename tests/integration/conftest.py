@@ -15,6 +15,7 @@ import socket
 import struct
 import subprocess
 import time
+from pathlib import Path
 
 import dns.exception
 import dns.flags
@@ -27,6 +28,18 @@ import pytest
 
 START_TIMEOUT = 10.0  # seconds for dnsbld to bind and answer
 STOP_TIMEOUT = 5.0  # seconds for a clean exit after SIGTERM
+
+
+# The source tree (meson passes DNSBL_SRCDIR; default: two levels up).
+SRC = Path(os.environ.get("DNSBL_SRCDIR", Path(__file__).resolve().parents[2]))
+
+
+def need(prog, package=None):
+    """Fail (not skip) when a program the test drives is missing: CI
+    installs it, so its absence is a broken setup, not a reason to pass."""
+    if shutil.which(prog) is None:
+        pytest.fail(f"{prog} is required (tests/deps.sh installs {package or 'it'})",
+                    pytrace=False)
 
 
 def program(var):
@@ -86,9 +99,7 @@ def write_zones(zdir, bl_extra=""):
 def readme_block(tag):
     """The fenced block after '<!-- tested: TAG -->' in README.md: the
     resolver and MTA snippets that the tests paste into real programs."""
-    src = os.environ.get("DNSBL_SRCDIR") or os.path.join(os.path.dirname(__file__), "..", "..")
-    with open(os.path.join(src, "README.md")) as f:
-        text = f.read()
+    text = (SRC / "README.md").read_text()
     m = re.search(r"<!-- tested: " + re.escape(tag) + r" -->\n```\n(.*?)```", text, re.S)
     assert m, f"README.md has no block marked 'tested: {tag}'"
     return m.group(1)
@@ -97,16 +108,13 @@ def readme_block(tag):
 def bundled_specs():
     """The zone specs of zones/zones.conf (the bundled sample data), with
     absolute file names."""
-    src = os.environ.get("DNSBL_SRCDIR") or os.path.join(os.path.dirname(__file__), "..", "..")
-    zones = os.path.join(src, "zones")
+    zones = SRC / "zones"
     specs = []
-    with open(os.path.join(zones, "zones.conf")) as f:
-        for line in f:
-            line = line.strip()
-            if line and not line.startswith("#"):
-                zone, dtype, files = line.split(":", 2)  # files relative to zones/
-                specs.append(f"{zone}:{dtype}:" +
-                             ",".join(os.path.join(zones, n) for n in files.split(",")))
+    for line in (zones / "zones.conf").read_text().splitlines():
+        line = line.strip()
+        if line and not line.startswith("#"):
+            zone, dtype, files = line.split(":", 2)  # files relative to zones/
+            specs.append(f"{zone}:{dtype}:" + ",".join(str(zones / n) for n in files.split(",")))
     return specs
 
 

@@ -8,15 +8,13 @@ import os
 import re
 import shutil
 import subprocess
-from pathlib import Path
 
 import dns.rcode
 import dns.rdatatype
 import pytest
 
-from conftest import AS_ROOT, help_options, program, start_dnsbld, write_zones
+from conftest import AS_ROOT, help_options, program, SRC, start_dnsbld, write_zones
 
-SRC = Path(os.environ.get("DNSBL_SRCDIR", Path(__file__).resolve().parents[2]))
 
 
 def run(var, *args, cwd=None):

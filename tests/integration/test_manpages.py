@@ -6,13 +6,11 @@ import os
 import re
 import shutil
 import subprocess
-from pathlib import Path
 
 import pytest
 
-from conftest import help_options, program
+from conftest import help_options, program, SRC
 
-SRC = Path(os.environ.get("DNSBL_SRCDIR", Path(__file__).resolve().parents[2]))
 PAGES = [("DNSBLD", "dnsbld.8"), ("DNSBL_LOAD", "dnsbl-load.8"),
          ("DNSBL_BENCH", "dnsbl-bench.1"), ("DNSBL_CHECK", "dnsbl-check.1")]
 ALL_PAGES = [p for _, p in PAGES] + ["dnsbl.conf.5"]

@@ -154,7 +154,7 @@ if __name__ == "__main__" and len(sys.argv) == 3 and sys.argv[1] == "--inside":
 
 import pytest  # noqa: E402
 
-from conftest import bundled_specs, readme_block, run_loader  # noqa: E402
+from conftest import bundled_specs, need, readme_block, run_loader  # noqa: E402
 
 
 def write_postfix_conf(work):
@@ -176,8 +176,7 @@ def write_postfix_conf(work):
 
 @pytest.fixture(scope="module")
 def results():
-    if shutil.which("postfix") is None:
-        pytest.fail("postfix is required (tests/deps.sh installs it)", pytrace=False)
+    need("postfix")
     if not netns.namespaces_work():
         pytest.skip("needs root and unshare --net --mount --pid (an unprivileged container?)")
     work = netns.make_workdir("dnsbl-postfix-")

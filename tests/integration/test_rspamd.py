@@ -73,14 +73,13 @@ if __name__ == "__main__" and len(sys.argv) == 3 and sys.argv[1] == "--inside":
 
 import pytest  # noqa: E402
 
-from conftest import bundled_specs, readme_block, run_loader  # noqa: E402
+from conftest import bundled_specs, need, readme_block, run_loader  # noqa: E402
 
 
 @pytest.fixture(scope="module")
 def results():
     for prog in ("rspamd", "rspamc"):
-        if shutil.which(prog) is None:
-            pytest.fail(f"{prog} is required (tests/deps.sh installs rspamd)", pytrace=False)
+        need(prog, "rspamd")
     if not netns.namespaces_work():
         pytest.skip("needs root and unshare --net --mount --pid (an unprivileged container?)")
     work = netns.make_workdir("dnsbl-rspamd-")

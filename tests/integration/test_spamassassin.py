@@ -20,7 +20,7 @@ import subprocess
 
 import pytest
 
-from conftest import bundled_specs, readme_block, run_loader, start_dnsbld
+from conftest import bundled_specs, need, readme_block, run_loader, start_dnsbld
 from mta_data import MESSAGE, UNLISTED, extra_zone
 
 
@@ -34,8 +34,7 @@ skip_uribl_checks 1
 
 @pytest.fixture(scope="module")
 def scan(tmp_path_factory):
-    if shutil.which("spamassassin") is None:
-        pytest.fail("spamassassin is required (tests/deps.sh installs it)", pytrace=False)
+    need("spamassassin")
     tmp = tmp_path_factory.mktemp("sa")
     extra = tmp / "extra"
     extra.write_text(extra_zone())

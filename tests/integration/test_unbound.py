@@ -8,19 +8,14 @@ is off, and outgoing queries are bound to 127.0.0.1, so nothing can leave
 the host. The dnsbld query log shows which queries reached dnsbld."""
 
 import re
-import shutil
 import socket
 import subprocess
 import time
 
 import pytest
 
-from conftest import readme_block, run_loader
+from conftest import need, readme_block, run_loader
 
-
-def need(prog):
-    if shutil.which(prog) is None:
-        pytest.fail(f"{prog} is required (tests/deps.sh installs it)", pytrace=False)
 
 ZEN = """\
 $SOA 3600 ns.zen.local. hostmaster.zen.local. 1 3600 600 86400 120

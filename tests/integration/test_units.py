@@ -2,17 +2,14 @@
 (with ExecStart pointing at the built programs), and the service keeps the
 notify/watchdog/hardening settings dnsbld is documented with."""
 
-import os
 import re
 import shutil
 import subprocess
-from pathlib import Path
 
 import pytest
 
-from conftest import program
+from conftest import program, SRC
 
-SRC = Path(os.environ.get("DNSBL_SRCDIR", Path(__file__).resolve().parents[2]))
 UNITS = ["dnsbld.service", "dnsbl-load.service", "dnsbl-load.timer"]
 
 
