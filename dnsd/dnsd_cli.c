@@ -65,10 +65,18 @@ void dnsd_cli_usage(FILE *f)
 	      "      --rrl-loopback     also limit loopback clients (127.0.0.0/8, ::1),\n"
 	      "                         which are exempt by default\n"
 	      "  -T, --threads N        UDP threads, 1..256 (default: the number of CPUs\n"
-	      "                         dnsbld may run on). Each thread runs its own event\n"
-	      "                         loop with its own socket per --listen address\n"
-	      "                         (SO_REUSEPORT: the kernel spreads clients over\n"
-	      "                         them); TCP is served by the first thread\n"
+	      "                         dnsbld may run on): N SO_REUSEPORT sockets per\n"
+	      "                         --listen address (the kernel spreads clients over\n"
+	      "                         them), each served by a thread of its own\n"
+	      "                         (blocking), or N event loops over one socket per\n"
+	      "                         address each (libuv)\n"
+	      "      --udp-io MODE      how UDP threads wait for queries: 'blocking'\n"
+	      "                         (default: each thread sleeps in recvmmsg on its\n"
+	      "                         one socket; TCP, /metrics and the data watcher run\n"
+	      "                         on the main thread) or 'libuv' (each thread runs an\n"
+	      "                         event loop over its sockets; the first thread is\n"
+	      "                         the main thread and also serves TCP). Blocking\n"
+	      "                         costs fewer system calls per query (bench/RESULTS.md)\n"
 	      "  -c, --config FILE      read options from FILE: one 'key value' per line,\n"
 	      "                         key = long option name (dnsbl.conf(5)); options\n"
 	      "                         on the command line replace the file's\n"
@@ -303,7 +311,8 @@ enum {
 	OPT_RRL_LOOPBACK,
 	OPT_METRICS,
 	OPT_METRICS_REMOTE,
-	OPT_QUERY_LOG
+	OPT_QUERY_LOG,
+	OPT_UDP_IO
 };
 
 /* Every long option is also a config file key (dnsbl.conf(5)). */
@@ -317,6 +326,7 @@ static const struct option longopts[] = {
     {"tcp-idle", required_argument, NULL, OPT_TCP_IDLE},
     {"tcp-max", required_argument, NULL, OPT_TCP_MAX},
     {"threads", required_argument, NULL, 'T'},
+    {"udp-io", required_argument, NULL, OPT_UDP_IO},
     {"rrl", required_argument, NULL, OPT_RRL},
     {"rrl-slip", required_argument, NULL, OPT_RRL_SLIP},
     {"rrl-loopback", no_argument, NULL, OPT_RRL_LOOPBACK},
@@ -422,6 +432,11 @@ int dnsd_cli_parse(struct dnsd_opts *o, int argc, char **argv)
 		case 'T':
 			if (parse_uint(arg, 1, DNSD_THREADS_MAX, &o->threads))
 				return bad("--threads", arg, "expected a number from 1 to 256");
+			break;
+		case OPT_UDP_IO:
+			if (strcmp(arg, "blocking") != 0 && strcmp(arg, "libuv") != 0)
+				return bad("--udp-io", arg, "expected 'blocking' or 'libuv'");
+			o->udp_libuv = arg[0] == 'l';
 			break;
 		case OPT_RRL:
 			if (parse_uint(arg, 1, DNSD_RRL_RATE_MAX, &o->rrl.rate))

@@ -47,6 +47,7 @@ struct dnsd_opts {
 	uint32_t tcp_idle; /* seconds */
 	uint32_t tcp_max;
 	uint32_t threads;    /* UDP threads, 1..DNSD_THREADS_MAX (default: usable CPUs) */
+	bool udp_libuv;      /* --udp-io libuv: UDP on the threads' event loops */
 	int log_level;       /* DBL_LOG_NOTICE, _INFO (--verbose) or _DEBUG (--debug) */
 	bool log_syslog;     /* --log syslog / --syslog */
 	bool check;          /* --check: validate, open the database, exit */

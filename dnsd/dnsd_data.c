@@ -234,7 +234,7 @@ void dnsd_data_reclaim(struct dnsd_data *d)
 		        (unsigned long long)g->db->generation, g->db->path);
 		d->closed++;
 		/* munmap of a resident 100 MB map takes milliseconds: not on
-		 * the main loop, which also serves worker 0 */
+		 * the main loop, which also serves the main worker */
 		g->close_work.data = g;
 		if (uv_queue_work(d->loop, &g->close_work, on_close_work, on_close_done) != 0)
 			gen_free(g);

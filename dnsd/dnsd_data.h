@@ -100,7 +100,7 @@ struct dnsd_data {
 	int last_err; /* last "no data" error logged, to log changes only */
 	/* Opening a generation reads the whole file (DBL_DB_RESIDENT): done
 	 * on libuv's thread pool, not on the main loop, whose thread also
-	 * serves worker 0's socket (an open on it stalled those queries for
+	 * serves the main worker's sockets (an open on it stalled those queries for
 	 * the length of the read). The swap itself stays on the main thread. Main-thread fields
 	 * except open_db / open_rc, which the pool thread writes before completion. */
 	uv_work_t open_work;

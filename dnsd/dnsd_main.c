@@ -82,7 +82,8 @@ static int check(const struct dnsd_opts *o)
 	       o->db_dir, (unsigned long long)db->generation, db->cat.nzones);
 	for (unsigned i = 0; i < o->nlisten; i++)
 		printf(" %s", dnsd_addr_str((const struct sockaddr *)&o->listen[i], a, sizeof a));
-	printf("; threads %u; user %s\n", o->threads, o->user ? o->user : "(current, not root)");
+	printf("; threads %u; udp-io %s; user %s\n", o->threads,
+	       o->udp_libuv ? "libuv" : "blocking", o->user ? o->user : "(current, not root)");
 	dbl_db_close(db);
 	return 0;
 }

@@ -371,7 +371,7 @@ static void render_counters(struct mbuf *b, struct dnsd_server *s)
 	head(b, "dnsbld_truncated_total", "counter", "UDP answers sent with TC set.");
 	out(b, "dnsbld_truncated_total %llu\n", (unsigned long long)SUM(st.truncated));
 
-	/* TCP lives on worker 0, which is this (the main) thread. */
+	/* TCP lives on the main worker, which is this (the main) thread. */
 	head(b, "dnsbld_tcp_connections_accepted_total", "counter", "TCP connections accepted.");
 	out(b, "dnsbld_tcp_connections_accepted_total %llu\n",
 	    (unsigned long long)SUM(st.tcp_accepted));
@@ -407,7 +407,7 @@ int dnsd_metrics_render(struct dnsd_server *s, char **res, size_t *len)
 	head(&b, "dnsbld_build_info", "gauge", "Always 1; the version as a label.");
 	out(&b, "dnsbld_build_info{version=\"%s\"} 1\n", DNSBL_VERSION);
 	head(&b, "dnsbld_threads", "gauge", "Server threads (--threads).");
-	out(&b, "dnsbld_threads %u\n", s->nworkers);
+	out(&b, "dnsbld_threads %u\n", s->opts->threads);
 	head(&b, "dnsbld_data_generation", "gauge", "Generation served (0: no data).");
 	out(&b, "dnsbld_data_generation %llu\n", (unsigned long long)(g ? g->db->generation : 0));
 	head(&b, "dnsbld_data_switches_total", "counter", "Generation switches since start.");

@@ -41,7 +41,8 @@ static void log_stats(const struct dnsd_server *s)
 	        (unsigned long long)t.send_failed, (unsigned long long)t.errors,
 	        (unsigned long long)t.truncated, (unsigned long long)t.tcp_accepted,
 	        (unsigned long long)t.tcp_refused, (unsigned long long)t.tcp_timeouts,
-	        (unsigned long long)s->data.switches, s->nworkers, (unsigned long long)t.batches);
+	        (unsigned long long)s->data.switches, s->opts ? s->opts->threads : s->nworkers,
+	        (unsigned long long)t.batches);
 	if (s->opts && s->opts->rrl.rate) {
 		struct dnsd_rrl_stats r = {0};
 		for (unsigned i = 0; i < s->nworkers; i++) {
@@ -57,12 +58,17 @@ static void log_stats(const struct dnsd_server *s)
 		        (unsigned long long)r.rrl_dropped, (unsigned long long)r.rrl_evicted);
 	}
 	if (dbl_log_enabled(DBL_LOG_INFO) && s->nworkers > 1)
-		for (unsigned i = 0; i < s->nworkers; i++)
-			dbl_log(DBL_LOG_INFO,
-			        "thread %u: queries %llu, answered %llu, batches %llu", i,
-			        (unsigned long long)s->workers[i]->st.queries,
-			        (unsigned long long)s->workers[i]->st.answered,
-			        (unsigned long long)s->workers[i]->st.batches);
+		for (unsigned i = 0; i < s->nworkers; i++) {
+			const struct dnsd_worker *w = s->workers[i];
+			/* "thread N" for UDP threads only: the blocking mode's
+			 * main worker serves TCP alone. */
+			dbl_log(DBL_LOG_INFO, "%s%u: queries %llu, answered %llu, batches %llu",
+			        w == s->main && !s->opts->udp_libuv ? "main thread (tcp only) "
+			                                            : "thread ",
+			        i, (unsigned long long)w->st.queries,
+			        (unsigned long long)w->st.answered,
+			        (unsigned long long)w->st.batches);
+		}
 }
 
 void dnsd_server_stop(struct dnsd_server *s, const char *why)
@@ -176,12 +182,16 @@ static int start_signals(struct dnsd_server *s)
 	return 0;
 }
 
-/* Bind one listen address: worker 0's UDP socket first (port 0 resolves
- * there), TCP on the same port, then every other worker's UDP socket on
- * that resolved address. Sockets are plain fds until all of the first two
- * exist, so a retry costs no handle. */
-static int listen_one(struct dnsd_server *s, const struct sockaddr_storage *want)
+/* Bind listen address number li: the first UDP socket (port 0 resolves
+ * there), TCP on the same port, then the other UDP sockets on that
+ * resolved address. Sockets are plain fds until the first two exist, so a
+ * retry costs no handle. The UDP sockets go to workers 0..T-1 (libuv mode:
+ * every worker has one per address) or li*T..li*T+T-1 (blocking mode: one
+ * socket per worker). */
+static int listen_one(struct dnsd_server *s, unsigned li, const struct sockaddr_storage *want)
 {
+	unsigned t = s->opts->threads ? s->opts->threads : 1;
+	unsigned base = s->opts->udp_libuv ? 0 : li * t;
 	bool reuseport = s->opts->threads > 1;
 	struct sockaddr_storage addr;
 	char a[80];
@@ -211,19 +221,19 @@ static int listen_one(struct dnsd_server *s, const struct sockaddr_storage *want
 		dbl_log(DBL_LOG_ERR, "cannot listen on %s (tcp): %s", a, uv_strerror(tfd));
 		return tfd;
 	}
-	rc = dnsd_udp_adopt(s->workers[0], ufd);
+	rc = dnsd_udp_adopt(s->workers[base], ufd);
 	if (rc == 0)
-		rc = dnsd_tcp_adopt(&s->tcp, s->workers[0], tfd);
+		rc = dnsd_tcp_adopt(&s->tcp, s->main, tfd);
 	else
 		close(tfd);
 	if (rc) {
 		dbl_log(DBL_LOG_ERR, "cannot listen on %s: %s", a, uv_strerror(rc));
 		return rc;
 	}
-	for (unsigned i = 1; i < s->nworkers; i++) {
+	for (unsigned i = 1; i < t; i++) {
 		struct sockaddr_storage same = addr;
 		ufd = dnsd_udp_socket(&same, true);
-		rc = ufd < 0 ? ufd : dnsd_udp_adopt(s->workers[i], ufd);
+		rc = ufd < 0 ? ufd : dnsd_udp_adopt(s->workers[base + i], ufd);
 		if (rc) {
 			dbl_log(DBL_LOG_ERR, "cannot listen on %s (udp, thread %u): %s", a, i,
 			        uv_strerror(rc));
@@ -236,7 +246,9 @@ static int listen_one(struct dnsd_server *s, const struct sockaddr_storage *want
 
 int dnsd_server_start(struct dnsd_server *s, uv_loop_t *loop, const struct dnsd_opts *o)
 {
-	unsigned n = o->threads ? o->threads : 1;
+	unsigned t = o->threads ? o->threads : 1;
+	/* Blocking: one thread per socket plus the main worker (TCP). */
+	unsigned n = o->udp_libuv ? t : t * o->nlisten + 1;
 	char status[256], rrl[80] = "";
 	int rc;
 
@@ -267,8 +279,12 @@ int dnsd_server_start(struct dnsd_server *s, uv_loop_t *loop, const struct dnsd_
 		dbl_log(DBL_LOG_ERR, "out of memory");
 		return UV_ENOMEM;
 	}
+	s->nwant = n;
 	for (unsigned i = 0; i < n; i++) {
-		rc = dnsd_worker_create(&s->workers[i], s, i);
+		bool on_main = o->udp_libuv ? i == 0 : i == n - 1;
+		rc = dnsd_worker_create(&s->workers[i], s, i, on_main, !o->udp_libuv && !on_main);
+		if (s->workers[i] && on_main)
+			s->main = s->workers[i];
 		if (s->workers[i]) {
 			s->nworkers++;
 			s->readers[i] = &s->workers[i]->reader;
@@ -279,7 +295,7 @@ int dnsd_server_start(struct dnsd_server *s, uv_loop_t *loop, const struct dnsd_
 		}
 	}
 	for (unsigned i = 0; i < o->nlisten; i++) {
-		rc = listen_one(s, &o->listen[i]);
+		rc = listen_one(s, i, &o->listen[i]);
 		if (rc)
 			return rc;
 	}
@@ -296,7 +312,9 @@ int dnsd_server_start(struct dnsd_server *s, uv_loop_t *loop, const struct dnsd_
 		dbl_log(DBL_LOG_ERR, "cannot start the data watcher: %s", uv_strerror(rc));
 		return rc;
 	}
-	for (unsigned i = 1; i < n; i++) {
+	for (unsigned i = 0; i < n; i++) {
+		if (s->workers[i] == s->main)
+			continue;
 		rc = dnsd_worker_start_thread(s->workers[i]);
 		if (rc) {
 			dbl_log(DBL_LOG_ERR, "cannot start thread %u: %s", i, strerror(-rc));
@@ -307,10 +325,11 @@ int dnsd_server_start(struct dnsd_server *s, uv_loop_t *loop, const struct dnsd_
 		snprintf(rrl, sizeof rrl, ", rrl %u/s per prefix slip %u%s", o->rrl.rate,
 		         o->rrl.slip, o->rrl.loopback ? " incl. loopback" : "");
 	dbl_log(DBL_LOG_NOTICE,
-	        "%s started: db %s, threads %u, ttl %u, edns payload %u, tcp max %u idle %us%s%s%s",
-	        s->version, o->db_dir, n, o->ttl, o->edns_payload, o->tcp_max, o->tcp_idle,
-	        o->ns_in_auth ? ", ns in auth" : "", o->hide_version ? ", version hidden" : "",
-	        rrl);
+	        "%s started: db %s, threads %u (udp-io %s), ttl %u, edns payload %u, tcp max %u "
+	        "idle %us%s%s%s",
+	        s->version, o->db_dir, t, o->udp_libuv ? "libuv" : "blocking", o->ttl,
+	        o->edns_payload, o->tcp_max, o->tcp_idle, o->ns_in_auth ? ", ns in auth" : "",
+	        o->hide_version ? ", version hidden" : "", rrl);
 	data_status(s, status, sizeof status);
 	dnsd_notify_ready(&s->notify, loop, status);
 	return 0;
@@ -318,10 +337,13 @@ int dnsd_server_start(struct dnsd_server *s, uv_loop_t *loop, const struct dnsd_
 
 void dnsd_server_finish(struct dnsd_server *s, bool log)
 {
-	/* Worker 0 last: its reader is released after the main loop ended;
-	 * the others release theirs when their thread exits. */
+	/* The main worker last: its reader is released after the main loop
+	 * ended; the others release theirs when their thread exits. */
 	for (unsigned i = s->nworkers; i-- > 0;)
-		dnsd_worker_join(s->workers[i]);
+		if (s->workers[i] != s->main)
+			dnsd_worker_join(s->workers[i]);
+	if (s->main)
+		dnsd_worker_join(s->main);
 	if (log)
 		log_stats(s);
 	dnsd_data_close(&s->data);
@@ -333,4 +355,5 @@ void dnsd_server_finish(struct dnsd_server *s, bool log)
 	s->workers = NULL;
 	s->readers = NULL;
 	s->nworkers = 0;
+	s->main = NULL;
 }

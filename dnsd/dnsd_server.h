@@ -1,11 +1,14 @@
 /* dnsd_server.h - the server: options, data generations, server threads
  * (workers), TCP, signals, start/stop and the final counters.
  *
- * Threads (dnsd_worker.h): worker 0 runs on the main thread's loop, which
- * also carries the signals, the data watcher (dnsd_data.h) and every TCP
- * listener and connection; workers 1..N-1 (--threads N) run their own
- * loops on their own threads and serve UDP only. Every worker has its own
- * SO_REUSEPORT socket per listen address.
+ * Threads (dnsd_worker.h): the main worker runs on the main thread's loop,
+ * which also carries the signals, the data watcher (dnsd_data.h) and every
+ * TCP listener and connection. With --udp-io blocking (default) workers
+ * 0..T*L-1 (--threads T, L listen addresses) each serve one SO_REUSEPORT
+ * UDP socket on their own thread (address a, thread t: worker a*T + t) and
+ * the main worker is the last one, serving no UDP; with --udp-io libuv,
+ * worker 0 is the main worker and workers 0..T-1 each have their own
+ * socket per listen address.
  *
  * Ownership: struct dnsd_server is caller-owned (main(), zeroed, must stay
  * put from dnsd_server_start until dnsd_server_finish returned); it owns
@@ -33,7 +36,7 @@
 #define DNSD_MSG_MAX 65535
 
 struct dnsd_server {
-	uv_loop_t *loop; /* the main loop (worker 0's) */
+	uv_loop_t *loop; /* the main loop (the main worker's) */
 	const struct dnsd_opts *opts;
 	struct dbl_query_opts qopts;
 	struct dnsd_data data;
@@ -46,14 +49,16 @@ struct dnsd_server {
 	bool signals_init;
 	bool stopping;
 	char version[64];
-	unsigned nworkers;            /* created so far (== opts->threads once started) */
-	struct dnsd_worker **workers; /* [opts->threads] */
-	struct dnsd_reader **readers; /* [opts->threads], for dnsd_data */
+	unsigned nworkers;            /* created so far */
+	unsigned nwant;               /* workers to create (see Threads above) */
+	struct dnsd_worker *main;     /* the worker on the main loop (TCP) */
+	struct dnsd_worker **workers; /* [nwant] */
+	struct dnsd_reader **readers; /* [nwant], for dnsd_data */
 };
 
 /* Set up the server in *s on loop (the main loop): signals, workers and
  * their loops, sockets on every listen address (UDP on every worker, TCP
- * on worker 0), the privilege drop to s->user (dnsd_proc.h), the data
+ * on the main worker), the privilege drop to s->user (dnsd_proc.h), the data
  * watcher, then start the worker threads and tell systemd READY=1. Returns 0 or a
  * negative libuv/errno code (already logged); in both cases the caller
  * runs the loop (on failure only to let handles close, see main()) and

@@ -38,7 +38,7 @@ struct dnsd_tcp_listener {
 };
 
 /* Threads: every listener and connection lives on one worker's loop (the
- * main loop, worker 0): TCP carries the rare truncated-answer retries, so
+ * main loop, the main worker): TCP carries the rare truncated-answer retries, so
  * one thread is plenty, and connection limits stay process-wide without
  * shared counters. Its counters are that worker's. */
 struct dnsd_tcp {

@@ -1,5 +1,6 @@
 /* dnsd_udp.c - UDP front end (see dnsd_udp.h). */
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -85,6 +86,16 @@ static void queue_reply(struct dnsd_udp *u, int fd, const struct sockaddr *peer,
 	u->out_fd = fd;
 }
 
+/* A datagram cut to its slot (cannot happen with 64 KiB slots) or an
+ * empty one: malformed, counted like any dropped request. */
+static void count_unreadable(struct dnsd_worker *w)
+{
+	w->st.queries++;
+	w->st.dropped++;
+	w->st.malformed++;
+	dnsd_metrics_drop_malformed(&w->m);
+}
+
 static void on_recv(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf, const struct sockaddr *addr,
                     unsigned flags)
 {
@@ -118,12 +129,7 @@ static void on_recv(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf, const struc
 		w->st.batches++;
 	}
 	if (flags & UV_UDP_PARTIAL || nread == 0) {
-		/* Cannot happen with 64 KiB slots; an empty datagram is
-		 * malformed. Count it like any dropped request. */
-		w->st.queries++;
-		w->st.dropped++;
-		w->st.malformed++;
-		dnsd_metrics_drop_malformed(&w->m);
+		count_unreadable(w);
 		return;
 	}
 	/* One batch, one socket: flush first if the slots are full or the
@@ -184,6 +190,105 @@ void dnsd_udp_flush(struct dnsd_worker *w)
 	}
 }
 
+/* ---- blocking mode ---- */
+
+static int adopt_blocking(struct dnsd_udp *u, int fd)
+{
+	struct timeval tv = {0, DNSD_UDP_IDLE_MS * 1000};
+	int fl = fcntl(fd, F_GETFL);
+
+	if (u->bfd >= 0) {
+		close(fd);
+		return UV_EINVAL; /* one socket per blocking thread */
+	}
+	/* Blocking reads (sendmmsg passes MSG_DONTWAIT: replies never wait). */
+	if (fl < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) != 0 ||
+	    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) != 0) {
+		int rc = -errno;
+		close(fd);
+		return rc;
+	}
+	u->bfd = fd;
+	for (unsigned i = 0; i < DNSD_UDP_BATCH; i++) {
+		u->riov[i].iov_base = u->rbuf + (size_t)i * DNSD_UDP_SLOT;
+		u->riov[i].iov_len = DNSD_UDP_SLOT;
+		memset(&u->rmsgs[i], 0, sizeof u->rmsgs[i]);
+		u->rmsgs[i].msg_hdr.msg_name = &u->rpeers[i];
+		u->rmsgs[i].msg_hdr.msg_namelen = sizeof u->rpeers[i];
+		u->rmsgs[i].msg_hdr.msg_iov = &u->riov[i];
+		u->rmsgs[i].msg_hdr.msg_iovlen = 1;
+	}
+	return 0;
+}
+
+/* Idle (receive timeout) or interrupted: move to a newly published
+ * generation, as on_wake does for the libuv mode. */
+static void idle(struct dnsd_worker *w)
+{
+	dnsd_reader_begin(&w->reader);
+	dnsd_reader_end(&w->reader);
+}
+
+void dnsd_udp_serve(struct dnsd_worker *w)
+{
+	struct dnsd_udp *u = &w->udp;
+
+	while (!atomic_load(&w->stop_req)) {
+		/* Sleeps for the first datagram, then takes what else is
+		 * queued without waiting (MSG_WAITFORONE). */
+		int r = recvmmsg(u->bfd, u->rmsgs, DNSD_UDP_BATCH, MSG_WAITFORONE, NULL);
+
+		/* Shut down: the read returns 0 bytes, which recvmmsg reports as
+		 * one empty datagram. Stopping drops what else came with it, as
+		 * the libuv mode does. */
+		if (atomic_load(&w->stop_req))
+			break;
+		if (r <= 0) {
+			/* EAGAIN: idle timeout. */
+			if (r < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR &&
+			    dnsd_ratelimit(w->loop, &u->log_last, 10))
+				dbl_log(DBL_LOG_WARNING, "udp receive: %s", strerror(errno));
+			idle(w);
+			continue;
+		}
+		w->st.batches++;
+		for (int i = 0; i < r; i++) {
+			struct mmsghdr *m = &u->rmsgs[i];
+			const struct sockaddr *peer = &u->rpeers[i].sa;
+			int n;
+
+			if ((m->msg_hdr.msg_flags & MSG_TRUNC) || m->msg_len == 0) {
+				count_unreadable(w);
+			} else {
+				n = dnsd_worker_answer(w, u->riov[i].iov_base, m->msg_len,
+				                       u->resp[u->nout], sizeof u->resp[0], false,
+				                       peer);
+				if (n > 0)
+					queue_reply(u, u->bfd, peer, n);
+			}
+			m->msg_hdr.msg_namelen = sizeof u->rpeers[i]; /* the kernel set it */
+		}
+		dnsd_worker_batch_end(w);
+	}
+}
+
+void dnsd_udp_interrupt(struct dnsd_udp *u)
+{
+	/* ENOTCONN for an unconnected UDP socket, but readers are woken and
+	 * see the shutdown (Linux inet_shutdown): the result is ignored. */
+	if (u->bfd >= 0)
+		shutdown(u->bfd, SHUT_RD);
+}
+
+void dnsd_udp_close(struct dnsd_udp *u)
+{
+	if (u->bfd >= 0)
+		close(u->bfd);
+	u->bfd = -1;
+}
+
+/* ---- libuv mode ---- */
+
 int dnsd_udp_adopt(struct dnsd_worker *w, int fd)
 {
 	struct dnsd_udp *u = &w->udp;
@@ -194,6 +299,8 @@ int dnsd_udp_adopt(struct dnsd_worker *w, int fd)
 		close(fd);
 		return UV_ENOBUFS;
 	}
+	if (w->blocking)
+		return adopt_blocking(u, fd);
 	us = &u->s[u->n];
 	/* AF_UNSPEC: no socket of libuv's own; RECVMMSG: batched reads. */
 	rc = uv_udp_init_ex(w->loop, &us->h, AF_UNSPEC | UV_UDP_RECVMMSG);

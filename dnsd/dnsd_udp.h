@@ -1,6 +1,12 @@
-/* dnsd_udp.h - UDP front end of one server thread: one socket per listen
- * address, batched receive (recvmmsg through libuv) and batched replies
- * (one sendmmsg per receive batch).
+/* dnsd_udp.h - UDP front end of one server thread: batched receive
+ * (recvmmsg) and batched replies (one sendmmsg per receive batch), in one
+ * of two modes (--udp-io, dnsd_worker.h):
+ *  - blocking: the thread's one socket is a blocking socket and the thread
+ *    sleeps in recvmmsg(MSG_WAITFORONE) on it (dnsd_udp_serve): one system
+ *    call per wake-up, as the udp-echo floor (bench/udp_echo.c) does;
+ *  - libuv: one socket per listen address on the thread's event loop,
+ *    read by libuv's UV_UDP_RECVMMSG (epoll_wait, then recvmmsg until it
+ *    returns EAGAIN: three system calls per wake-up at low rates).
  *
  * Sockets are created here (socket/setsockopt/bind), not by libuv, so that
  * every thread can bind its own socket to the same address with
@@ -13,9 +19,9 @@
  *
  * Memory, all preallocated in struct dnsd_worker (no malloc per query):
  *  - one receive buffer of DNSD_UDP_BATCH x 64 KiB per thread, shared by
- *    the thread's sockets: libuv splits it into 64 KiB slots, one per
- *    datagram of a recvmmsg call, and hands every datagram of the call to
- *    on_recv before it reads again, so one buffer serves every socket;
+ *    the thread's sockets: split into 64 KiB slots, one per datagram of a
+ *    recvmmsg call (libuv: every datagram of the call goes to on_recv
+ *    before it reads again, so one buffer serves every socket);
  *  - DNSD_UDP_BATCH reply slots of DNSD_UDP_RESP bytes with their peer
  *    addresses and mmsghdrs, sent with one sendmmsg() when libuv reports
  *    the end of the receive batch (UV_UDP_MMSG_FREE).
@@ -37,7 +43,9 @@ struct dnsd_worker;
 
 /* libuv 1.44 (src/unix/udp.c): recvmmsg reads at most UV__MMSG_MAXWIDTH =
  * 20 datagrams per call, each into its own UV__UDP_DGRAM_MAXSIZE = 64 KiB
- * slot of the buffer alloc_cb returns. A larger buffer would be unused. */
+ * slot of the buffer alloc_cb returns. A larger buffer would be unused.
+ * The blocking mode uses the same batch and slots: a datagram never
+ * exceeds a slot, and only the pages a datagram lands on are touched. */
 #define DNSD_UDP_BATCH 20
 #define DNSD_UDP_SLOT  65536
 #define DNSD_UDP_RBUF  (DNSD_UDP_BATCH * DNSD_UDP_SLOT)
@@ -47,6 +55,10 @@ struct dnsd_worker;
 /* 4 MiB socket buffers (see set_buffers in dnsd_udp.c): at ~1 KiB of
  * kernel memory per queued small datagram, ~20 ms of queries at 200k qps. */
 #define DNSD_UDP_SOCKBUF (4 << 20)
+/* Blocking mode: an idle thread wakes this often (SO_RCVTIMEO) to move to a
+ * newly published generation, so the old file is not held by a thread
+ * that sees no traffic (the libuv mode is woken by an async instead). */
+#define DNSD_UDP_IDLE_MS 200
 
 struct dnsd_udp_sock {
 	uv_udp_t h;
@@ -70,6 +82,11 @@ struct dnsd_udp {
 	struct iovec iov[DNSD_UDP_BATCH];
 	union dnsd_sockaddr peers[DNSD_UDP_BATCH];
 	uint64_t log_last; /* rate limit for receive/send error messages */
+	/* blocking mode: the one socket (-1: none) and its receive headers */
+	int bfd;
+	struct mmsghdr rmsgs[DNSD_UDP_BATCH];
+	struct iovec riov[DNSD_UDP_BATCH];
+	union dnsd_sockaddr rpeers[DNSD_UDP_BATCH];
 	uint8_t resp[DNSD_UDP_BATCH][DNSD_UDP_RESP];
 	uint8_t rbuf[DNSD_UDP_RBUF];
 };
@@ -82,9 +99,26 @@ struct dnsd_udp {
 int dnsd_udp_socket(struct sockaddr_storage *addr, bool reuseport);
 
 /* Hand fd (from dnsd_udp_socket; owned from here on, closed on failure)
- * to w's loop and start receiving. Main thread, before w's thread runs.
- * Returns 0 or a negative libuv error. */
+ * to w: libuv mode, to w's loop, receiving from now on; blocking mode,
+ * made blocking (with the DNSD_UDP_IDLE_MS receive timeout) for
+ * dnsd_udp_serve, and a second socket is refused (UV_EINVAL). Main
+ * thread, before w's thread runs. Returns 0 or a negative libuv error. */
 int dnsd_udp_adopt(struct dnsd_worker *w, int fd);
+
+/* Blocking mode, on w's thread: answer what arrives on w's socket, batch
+ * by batch, until w->stop_req is set (and dnsd_udp_interrupt woke it).
+ * When idle it wakes every DNSD_UDP_IDLE_MS to move to a newly published
+ * generation. */
+void dnsd_udp_serve(struct dnsd_worker *w);
+
+/* Blocking mode, any thread: make the recvmmsg that dnsd_udp_serve sleeps
+ * in return now (shutdown(SHUT_RD), which wakes readers of an unconnected
+ * UDP socket too; every later read returns 0). The caller sets stop_req
+ * first. No-op without a blocking socket. */
+void dnsd_udp_interrupt(struct dnsd_udp *u);
+
+/* Close the blocking socket, once no thread uses it (after the join). */
+void dnsd_udp_close(struct dnsd_udp *u);
 
 /* Send the replies collected in this batch: one sendmmsg(), then sendto()
  * for what it did not take; never blocks; failures are counted drops. */

@@ -77,6 +77,8 @@ int dnsd_worker_answer(struct dnsd_worker *w, const uint8_t *req, size_t len, ui
 		 * (picking up a new generation) serve the whole batch. */
 		w->batch_open = true;
 		w->now = time(NULL);
+		if (w->blocking)
+			uv_update_time(w->loop); /* its loop never runs: uv_now */
 		w->rtxn = dnsd_reader_begin(&w->reader);
 	}
 	env.now = w->now;
@@ -187,7 +189,8 @@ static void on_wake(uv_async_t *a)
 	}
 }
 
-int dnsd_worker_create(struct dnsd_worker **out, struct dnsd_server *s, unsigned id)
+int dnsd_worker_create(struct dnsd_worker **out, struct dnsd_server *s, unsigned id, bool on_main,
+                       bool blocking)
 {
 	struct dnsd_worker *w = calloc(1, sizeof *w);
 	int rc;
@@ -197,11 +200,14 @@ int dnsd_worker_create(struct dnsd_worker **out, struct dnsd_server *s, unsigned
 		return UV_ENOMEM;
 	w->id = id;
 	w->srv = s;
+	w->on_main = on_main;
+	w->blocking = blocking;
+	w->udp.bfd = -1;
 	atomic_init(&w->stop_req, false);
 	dnsd_reader_init(&w->reader, &s->data);
 	if (dnsd_rrl_init(&w->rrl, &s->opts->rrl))
 		return UV_ENOMEM;
-	if (id == 0) {
+	if (on_main) {
 		w->loop = s->loop;
 	} else {
 		rc = uv_loop_init(&w->own_loop);
@@ -210,6 +216,10 @@ int dnsd_worker_create(struct dnsd_worker **out, struct dnsd_server *s, unsigned
 		w->own_loop_init = true;
 		w->loop = &w->own_loop;
 	}
+	if (s->qlog.path && dnsd_qlog_buf_init(&w->qlog, &s->qlog))
+		return UV_ENOMEM;
+	if (blocking)
+		return 0; /* no handles: dnsd_udp_serve is its loop */
 	rc = uv_async_init(w->loop, &w->wake, on_wake);
 	if (rc)
 		return rc;
@@ -217,8 +227,6 @@ int dnsd_worker_create(struct dnsd_worker **out, struct dnsd_server *s, unsigned
 	w->handles_init = true;
 	w->wake.data = w;
 	w->check.data = w;
-	if (s->qlog.path && dnsd_qlog_buf_init(&w->qlog, &s->qlog))
-		return UV_ENOMEM;
 	return uv_check_start(&w->check, on_check);
 }
 
@@ -226,7 +234,12 @@ static void *thread_main(void *arg)
 {
 	struct dnsd_worker *w = arg;
 
-	uv_run(w->loop, UV_RUN_DEFAULT);
+	if (w->blocking) {
+		dnsd_udp_serve(w); /* until dnsd_worker_stop */
+		close_handles(w);  /* sends what is pending; the socket stays open */
+	} else {
+		uv_run(w->loop, UV_RUN_DEFAULT);
+	}
 	/* Every handle is closed (close_handles) and their callbacks ran. */
 	dnsd_reader_release(&w->reader);
 	return NULL;
@@ -251,18 +264,22 @@ int dnsd_worker_start_thread(struct dnsd_worker *w)
 
 void dnsd_worker_wake(struct dnsd_worker *w)
 {
+	/* A blocking worker moves on by itself within DNSD_UDP_IDLE_MS. */
 	if (w->handles_init)
 		uv_async_send(&w->wake);
 }
 
 void dnsd_worker_stop(struct dnsd_worker *w)
 {
-	if (w->id == 0 || !w->thread_started) {
+	if (w->on_main || !w->thread_started) {
 		close_handles(w); /* on this (the main) thread */
 		return;
 	}
 	atomic_store(&w->stop_req, true);
-	uv_async_send(&w->wake);
+	if (w->blocking)
+		dnsd_udp_interrupt(&w->udp); /* ends its recvmmsg now */
+	else
+		uv_async_send(&w->wake);
 }
 
 static void close_any(uv_handle_t *h, void *arg)
@@ -290,6 +307,7 @@ void dnsd_worker_join(struct dnsd_worker *w)
 			        w->id, uv_strerror(rc));
 		w->own_loop_init = false;
 	}
+	dnsd_udp_close(&w->udp); /* the blocking socket: only now is no thread on it */
 	dnsd_reader_release(&w->reader);
 }
 

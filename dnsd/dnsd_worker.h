@@ -1,15 +1,24 @@
-/* dnsd_worker.h - one server thread: its libuv loop, its UDP sockets, its
- * data reader and counters, and the one call every front end makes per
- * request: dnsd_worker_answer().
+/* dnsd_worker.h - one server thread: its UDP socket(s), its data reader and
+ * counters, and the one call every front end makes per request:
+ * dnsd_worker_answer().
  *
- * Threads. Worker 0 runs on the main thread, on the main loop, which also
- * carries the signals, the data watcher and TCP. Workers 1..N-1 each run
- * their own loop on their own pthread and serve only UDP. Everything a
- * worker owns is touched by its thread alone, except:
+ * Threads (dnsd_server.c sets them up). One worker runs on the main
+ * thread, on the main loop, which also carries the signals, the data
+ * watcher, /metrics and TCP. The others run on their own pthreads and
+ * serve only UDP, in one of two ways (--udp-io):
+ *  - blocking (default): the worker owns exactly one socket and sleeps in
+ *    recvmmsg(MSG_WAITFORONE) on it (dnsd_udp_serve); the main worker then
+ *    serves no UDP. A wake-up costs one system call instead of libuv's
+ *    three (epoll_wait, recvmmsg, the recvmmsg that returns EAGAIN).
+ *  - libuv: the worker runs its own loop over one socket per listen
+ *    address; worker 0 is the main worker and also serves UDP.
+ * Everything a worker owns is touched by its thread alone, except:
  *  - the main thread builds it (loop, handles, sockets) before the thread
  *    starts (pthread_create orders those writes before the thread runs);
  *  - `wake` is a uv_async the main thread signals after a generation was
- *    published or to stop the worker;
+ *    published or to stop the worker (libuv mode); a blocking worker
+ *    instead wakes every DNSD_UDP_IDLE_MS when idle, and stop shuts its
+ *    socket down for reading, which ends its recvmmsg at once;
  *  - `reader.hazard` is read by the main thread (dnsd_data.h);
  *  - `st` is read by the main thread after the thread was joined, and
  *    `m` (and a few `st` fields, with relaxed atomic loads of aligned
@@ -54,10 +63,12 @@ struct dnsd_stats {
 struct dnsd_worker {
 	unsigned id;
 	struct dnsd_server *srv;
-	uv_loop_t *loop; /* worker 0: the main loop; others: &own_loop */
+	bool on_main;    /* runs on the main thread and loop (serves TCP) */
+	bool blocking;   /* --udp-io blocking: one socket, dnsd_udp_serve */
+	uv_loop_t *loop; /* on_main: the main loop; others: &own_loop */
 	uv_loop_t own_loop;
 	bool own_loop_init;
-	uv_async_t wake;  /* main -> worker: new generation, or stop */
+	uv_async_t wake;  /* main -> worker: new generation, or stop (libuv mode) */
 	uv_check_t check; /* end of each loop iteration: close the batch */
 	bool handles_init;
 	atomic_bool stop_req; /* set by the main thread before signalling wake */
@@ -79,13 +90,17 @@ struct dnsd_worker {
 	struct dnsd_udp udp;       /* last: its buffers are most of the struct */
 };
 
-/* Allocate and set up worker id of s: its loop (worker 0 uses s->loop),
- * wake and check handles, reader. Main thread, before any thread starts.
- * Returns 0 or a negative libuv/errno code; *out is set even on failure
- * once allocated (so the caller can destroy it). */
-int dnsd_worker_create(struct dnsd_worker **out, struct dnsd_server *s, unsigned id);
+/* Allocate and set up worker id of s: its loop (on_main: s->loop), reader
+ * and, unless blocking, its wake and check handles. A blocking worker's
+ * own loop is never run: it only keeps the time for uv_now() (RRL, log
+ * rate limits), updated once per batch. Main thread, before any thread
+ * starts. Returns 0 or a negative libuv/errno code; *out is set even on
+ * failure once allocated (so the caller can destroy it). */
+int dnsd_worker_create(struct dnsd_worker **out, struct dnsd_server *s, unsigned id, bool on_main,
+                       bool blocking);
 
-/* Start the thread of a worker with id > 0 (runs its loop until stopped).
+/* Start the thread of a worker that is not on_main (runs its loop, or
+ * dnsd_udp_serve, until stopped).
  * All signals are blocked in it: they are handled on the main loop.
  * Returns 0 or a negative errno. */
 int dnsd_worker_start_thread(struct dnsd_worker *w);
@@ -94,13 +109,15 @@ int dnsd_worker_start_thread(struct dnsd_worker *w);
  * one even if no query arrives). Safe from any thread. */
 void dnsd_worker_wake(struct dnsd_worker *w);
 
-/* Main thread: ask w to close its handles. Worker 0 closes them at once;
- * other workers do so on their own thread, and their loop then ends. */
+/* Main thread: ask w to close its handles. The main worker closes them at
+ * once; other workers do so on their own thread, and their loop (or
+ * dnsd_udp_serve) then ends. */
 void dnsd_worker_stop(struct dnsd_worker *w);
 
-/* Main thread: wait for w's thread (if started), then close its loop and
- * release its reader. For worker 0, call after the main loop ended. Never
- * started workers have their handles closed here. */
+/* Main thread: wait for w's thread (if started), then close its loop, its
+ * blocking socket and release its reader. For the main worker, call after
+ * the main loop ended. Never started workers have their handles closed
+ * here. */
 void dnsd_worker_join(struct dnsd_worker *w);
 
 /* Free w (after dnsd_worker_join). NULL is ignored. */

@@ -39,6 +39,7 @@ const struct dbl_conf_key dbl_conf_keys[] = {
     {"tcp-idle", D, 0},
     {"tcp-max", D, 0},
     {"threads", D | B, 0},
+    {"udp-io", D, 0},
     {"verbose", D, 0},
     {"debug", D, 0},
     {"user", D, 0},

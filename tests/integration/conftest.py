@@ -26,6 +26,11 @@ import dns.rdataclass
 import dns.rdatatype
 import pytest
 
+# --udp-io of every server started here (meson runs some files in both
+# modes: tests/integration/meson.build); tests that count per-thread
+# queries read it to know the thread layout.
+UDP_IO = os.environ.get("DNSBLD_UDP_IO", "blocking")
+
 START_TIMEOUT = 10.0  # seconds for dnsbld to bind and answer
 STOP_TIMEOUT = 5.0  # seconds for a clean exit after SIGTERM
 
@@ -247,7 +252,7 @@ def start_dnsbld(db, log, *extra, ipv6=HAVE_IPV6, wait_answer=True, argv=None, n
     environment (default: inherited)."""
     if argv is None:
         listens = ["127.0.0.1:0"] + (["[::1]:0"] if ipv6 else [])
-        args = [program("DNSBLD"), "--db", str(db)] + AS_ROOT
+        args = [program("DNSBLD"), "--db", str(db), "--udp-io", UDP_IO] + AS_ROOT
         for addr in listens:
             args += ["--listen", addr]
         args += list(extra)

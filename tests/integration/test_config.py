@@ -106,7 +106,7 @@ def test_keys_of_the_other_program_are_skipped(tmp_path, loaded_db):
     assert p.returncode == 0 and "check passed" in p.stdout, p.stderr
     p = run("DNSBLD", "--config", str(conf), "--check")
     assert p.returncode == 0 and "check passed" in p.stdout, p.stderr
-    assert "listen 127.0.0.1:0 [::1]:0; threads 2; user " in p.stdout, p.stdout
+    assert "listen 127.0.0.1:0 [::1]:0; threads 2; udp-io blocking; user " in p.stdout, p.stdout
 
 
 # (file content, line, message after "PROG: FILE:LINE: "); {d} is the file's dir
