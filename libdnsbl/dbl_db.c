@@ -193,6 +193,52 @@ int dbl_db_open_file(struct dbl_db **out, const char *path)
 	return dbl_db_open_file_flags(out, path, 0);
 }
 
+/* DBL_DB_RESIDENT: the table vsid -> blob (struct dbl_db.vs). Every
+ * listed answer reads its value set, and a B-tree descent for it costs
+ * cache misses on three pages (53k sets at scale 1: 0.85 MB of table).
+ * Value sets are interned densely from DBL_VSID_FIRST (dbl_schema.h); a
+ * file where they are not gets no table (DBL_ECORRUPT, logged by the
+ * caller) and is read through the B-tree. */
+static int build_vs_table(struct dbl_db *db, MDB_txn *txn)
+{
+	MDB_stat st;
+	MDB_cursor *c;
+	MDB_val k, v;
+	uint32_t n = 0;
+	int rc = mdb_stat(txn, db->dbi_vset, &st);
+
+	if (rc)
+		return dbl_err_from_mdb(rc);
+	if (st.ms_entries == 0)
+		return 0;
+	if (st.ms_entries > UINT32_MAX - DBL_VSID_FIRST)
+		return -ENOMEM;
+	if (!(db->vs = dbl_big_alloc(st.ms_entries * sizeof *db->vs)))
+		return -ENOMEM;
+	if ((rc = mdb_cursor_open(txn, db->dbi_vset, &c)))
+		goto fail;
+	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
+	     rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		if (n == st.ms_entries || k.mv_size != 4 ||
+		    dbl_get_u32(k.mv_data) != DBL_VSID_FIRST + n) {
+			rc = DBL_ECORRUPT;
+			break;
+		}
+		db->vs[n].blob = v.mv_data;
+		db->vs[n].len = v.mv_size;
+		n++;
+	}
+	mdb_cursor_close(c);
+	if (rc == MDB_NOTFOUND && n == st.ms_entries) {
+		db->nvs = n;
+		return 0;
+	}
+fail:
+	dbl_big_free(db->vs, st.ms_entries * sizeof *db->vs);
+	db->vs = NULL;
+	return rc == DBL_ECORRUPT || rc == MDB_NOTFOUND ? DBL_ECORRUPT : dbl_err_from_mdb(rc);
+}
+
 int dbl_db_open_file_flags(struct dbl_db **out, const char *path, unsigned flags)
 {
 	void *map = NULL;
@@ -288,6 +334,9 @@ int dbl_db_open_file_flags(struct dbl_db **out, const char *path, unsigned flags
 		if (xrc)
 			dbl_log(DBL_LOG_WARNING, "%s: no IPv4 index (%s), using the B-tree", path,
 			        dbl_strerror(xrc));
+		if ((xrc = build_vs_table(db, txn)))
+			dbl_log(DBL_LOG_WARNING, "%s: no value-set table (%s), using the B-tree",
+			        path, dbl_strerror(xrc));
 	}
 	/* Commit, not abort: LMDB keeps dbi handles opened in a committed
 	 * transaction (an abort would close them). */
@@ -321,6 +370,7 @@ void dbl_db_close(struct dbl_db *db)
 	if (db->env)
 		mdb_env_close(db->env);
 	dbl_ip4idx_free(&db->ip4idx);
+	dbl_big_free(db->vs, (size_t)db->nvs * sizeof *db->vs);
 	dbl_catalog_free(&db->cat);
 	free(db);
 }
@@ -508,6 +558,14 @@ int dbl_vset_get(struct dbl_rtxn *r, uint32_t vsid, const uint8_t **blob, size_t
 	uint8_t kb[4];
 	MDB_val k = {4, kb}, v;
 
+	if (r->db->vs) {
+		uint32_t i = vsid - DBL_VSID_FIRST; /* wraps for vsid < FIRST */
+		if (i >= r->db->nvs)
+			return DBL_ECORRUPT; /* every referenced vsid is stored */
+		*blob = r->db->vs[i].blob;
+		*len = r->db->vs[i].len;
+		return 0;
+	}
 	dbl_put_u32(kb, vsid);
 	if ((r->db->bt.ok ? dbl_bt_get(&r->db->bt, DBL_BT_VSET, kb, 4, &v)
 	                  : mdb_get(r->txn, r->db->dbi_vset, &k, &v)) != 0)

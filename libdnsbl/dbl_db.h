@@ -24,6 +24,12 @@
 #include "dbl_catalog.h"
 #include "dbl_ip4idx.h"
 
+/* One value set of the resident table: the blob in the map. */
+struct dbl_vsref {
+	const uint8_t *blob;
+	size_t len;
+};
+
 struct dbl_db {
 	MDB_env *env;
 	MDB_dbi dbi_meta, dbi_zone, dbi_ip4, dbi_ip6, dbi_name, dbi_vset;
@@ -33,6 +39,11 @@ struct dbl_db {
 	struct dbl_catalog cat;
 	struct dbl_btree bt;      /* direct page lookups, when bt.ok (dbl_btree.h) */
 	struct dbl_ip4idx ip4idx; /* DBL_DB_RESIDENT: IPv4 lookups, when ready */
+	/* DBL_DB_RESIDENT: value set DBL_VSID_FIRST + i is vs[i], i < nvs
+	 * (NULL: read through the B-tree). Borrowed from the map, valid until
+	 * dbl_db_close: the file is immutable and stays mapped. */
+	struct dbl_vsref *vs;
+	uint32_t nvs;
 };
 
 /* Open the generation DIR/current points to. *out is heap-allocated and
@@ -51,8 +62,9 @@ int dbl_db_open_file(struct dbl_db **out, const char *path);
  * once (unless another process maps it), and the whole file is resident
  * from the start. Best effort: any step the kernel refuses is skipped.
  * It also builds the dense IPv4 index (dbl_ip4idx.h: about 13 bytes per
- * IPv4 interval, about 3.5x faster lookups); if that fails, lookups use the
- * B-tree as without the flag. */
+ * IPv4 interval, about 3.5x faster lookups) and a table of the value sets
+ * (16 bytes per set: an answer's values without a B-tree descent); if
+ * either fails, lookups use the B-tree as without the flag. */
 #define DBL_DB_RESIDENT 0x1u
 int dbl_db_open_file_flags(struct dbl_db **out, const char *path, unsigned flags);
 void dbl_db_close(struct dbl_db *db);

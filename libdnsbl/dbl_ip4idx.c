@@ -27,7 +27,7 @@ static size_t huge_round(size_t size)
 	return (size + HUGE_PAGE - 1) & ~(size_t)(HUGE_PAGE - 1);
 }
 
-static void *big_alloc(size_t size)
+void *dbl_big_alloc(size_t size)
 {
 	size_t len = huge_round(size);
 	uint8_t *p, *a;
@@ -46,7 +46,7 @@ static void *big_alloc(size_t size)
 	return a;
 }
 
-static void big_free(void *p, size_t size)
+void dbl_big_free(void *p, size_t size)
 {
 	if (!p)
 		return;
@@ -73,9 +73,9 @@ static unsigned auto_bits(uint32_t count)
 void dbl_ip4idx_free(struct dbl_ip4idx *x)
 {
 	for (size_t i = 0; i < x->nsc; i++)
-		big_free(x->sc[i].dir, x->sc[i].dir ? dir_bytes(&x->sc[i]) : 0);
+		dbl_big_free(x->sc[i].dir, x->sc[i].dir ? dir_bytes(&x->sc[i]) : 0);
 	free(x->sc);
-	big_free(x->rec, x->n_alloc * sizeof *x->rec);
+	dbl_big_free(x->rec, x->n_alloc * sizeof *x->rec);
 	memset(x, 0, sizeof *x);
 }
 
@@ -85,7 +85,7 @@ static int make_dir(struct dbl_ip4scope *s, const struct dbl_ip4rec *r, unsigned
 	uint32_t i = 0, nb = 1u << bits;
 
 	s->shift = (uint8_t)(32 - bits);
-	if (!(s->dir = big_alloc(dir_bytes(s))))
+	if (!(s->dir = dbl_big_alloc(dir_bytes(s))))
 		return -ENOMEM;
 	for (uint32_t b = 0; b < nb; b++) {
 		while (i < s->count && r[i].hi < (uint32_t)((uint64_t)b << s->shift))
@@ -161,7 +161,7 @@ int dbl_ip4idx_build(struct dbl_ip4idx *x, MDB_txn *txn, MDB_dbi dbi, unsigned d
 	 * in memory anyway. */
 	if (st.ms_entries > UINT32_MAX)
 		return -ENOMEM;
-	if (st.ms_entries && !(x->rec = big_alloc(st.ms_entries * sizeof *x->rec)))
+	if (st.ms_entries && !(x->rec = dbl_big_alloc(st.ms_entries * sizeof *x->rec)))
 		return -ENOMEM;
 	x->n_alloc = st.ms_entries;
 	rc = fill(x, txn, dbi, st.ms_entries);
