@@ -68,8 +68,8 @@ void dnsd_cli_usage(FILE *f)
 	      "                         dnsbld may run on): N SO_REUSEPORT sockets per\n"
 	      "                         --listen address (the kernel spreads clients over\n"
 	      "                         them), each served by a thread of its own\n"
-	      "                         (blocking), or N event loops over one socket per\n"
-	      "                         address each (libuv)\n"
+	      "                         (blocking; at most 1024 in all), or N event loops\n"
+	      "                         over one socket per address each (libuv)\n"
 	      "      --udp-io MODE      how UDP threads wait for queries: 'blocking'\n"
 	      "                         (default: each thread sleeps in recvmmsg on its\n"
 	      "                         one socket; TCP, /metrics and the data watcher run\n"
@@ -538,5 +538,12 @@ int dnsd_cli_parse(struct dnsd_opts *o, int argc, char **argv)
 		dnsd_parse_listen(DNSD_DEFAULT_LISTEN, &o->listen[o->nlisten++]);
 	if (o->threads == 0)
 		o->threads = dnsd_default_threads();
+	if (!o->udp_libuv && o->threads * o->nlisten > DNSD_UDP_THREADS_MAX) {
+		fprintf(stderr,
+		        PROG ": --threads %u x %u listen addresses = %u UDP threads, more than %u; "
+		             "lower --threads or use --udp-io libuv\n",
+		        o->threads, o->nlisten, o->threads * o->nlisten, DNSD_UDP_THREADS_MAX);
+		return DNSD_CLI_USAGE;
+	}
 	return DNSD_CLI_RUN;
 }

@@ -35,6 +35,10 @@
 /* 256 threads: each holds ~1.4 MiB of UDP buffers (dnsd_udp.h) and one
  * socket per --listen; beyond the core counts of today's servers. */
 #define DNSD_THREADS_MAX 256u
+/* --udp-io blocking has a thread per socket: --threads x listen addresses,
+ * at most this many (each thread: ~1.4 MiB of buffers, an 8 MiB stack
+ * reservation, two descriptors). */
+#define DNSD_UDP_THREADS_MAX 1024u
 
 struct dnsd_opts {
 	const char *db_dir; /* borrowed from argv */

@@ -145,9 +145,10 @@ static bool port_is_zero(const struct sockaddr_storage *a)
  * EMFILE under load. */
 static void check_nofile(const struct dnsd_opts *o)
 {
-	/* 32 + 4 per thread: stdio, loops (epoll, eventfds), db, spare */
-	rlim_t need = (rlim_t)o->tcp_max + (rlim_t)(o->threads + 1) * o->nlisten + 32 +
-	              4 * (rlim_t)o->threads;
+	/* 32 + 4 per loop: stdio, loops (epoll, eventfds), db, spare. Blocking
+	 * mode: a loop (never run, for its clock) per UDP thread and the main. */
+	rlim_t loops = o->udp_libuv ? o->threads : (rlim_t)o->threads * o->nlisten + 1;
+	rlim_t need = (rlim_t)o->tcp_max + (rlim_t)(o->threads + 1) * o->nlisten + 32 + 4 * loops;
 	struct rlimit rl;
 
 	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= need)

@@ -127,6 +127,7 @@ DNSBLD_ERRORS = [
     ("check\n", 1, "'check' is a command-line option, not a configuration key"),
     ("ns-in-auth maybe\n", 1, "expected 'ns-in-auth' alone or 'ns-in-auth yes|no'"),
     ("log journal\n", 1, "invalid value 'journal' for log: expected 'stderr' or 'syslog'"),
+    ("udp-io epoll\n", 1, "invalid value 'epoll' for udp-io: expected 'blocking' or 'libuv'"),
     ("db x # trailing comment\nuser\n", 2, "missing value: expected 'user VALUE'"),
 ]
 
@@ -212,6 +213,13 @@ def test_dnsbld_check_exit_codes(tmp_path, loaded_db):
     assert p.returncode == 1 and "database" in p.stderr and "check FAILED" in p.stderr
     p = run("DNSBLD", *AS_ROOT, "--db", str(loaded_db), "--check", "--threads", "0")
     assert p.returncode == 1 and "--threads" in p.stderr
+    # Blocking UDP: a thread per socket, at most 1024 (here 200 x 6 addresses).
+    listens = [a for i in range(6) for a in ("--listen", f"127.0.0.{i + 1}:0")]
+    p = run("DNSBLD", *AS_ROOT, "--db", str(loaded_db), "--check", "--threads", "200", *listens)
+    assert p.returncode == 1 and "= 1200 UDP threads, more than 1024" in p.stderr, p.stderr
+    p = run("DNSBLD", *AS_ROOT, "--db", str(loaded_db), "--check", "--threads", "200",
+            "--udp-io", "libuv", *listens)
+    assert p.returncode == 0, p.stderr
     if os.geteuid() == 0:
         p = run("DNSBLD", "--db", str(loaded_db), "--check")
         assert p.returncode == 1 and "refusing to run as root" in p.stderr
