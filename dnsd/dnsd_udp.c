@@ -244,10 +244,16 @@ void dnsd_udp_serve(struct dnsd_worker *w)
 		if (atomic_load(&w->stop_req))
 			break;
 		if (r <= 0) {
-			/* EAGAIN: idle timeout. */
-			if (r < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR &&
-			    dnsd_ratelimit(w->loop, &u->log_last, 10))
-				dbl_log(DBL_LOG_WARNING, "udp receive: %s", strerror(errno));
+			/* EAGAIN: idle timeout. Anything else (ENOMEM) is logged
+			 * and waited out for a millisecond, so a lasting failure
+			 * does not spin the core. */
+			if (r < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+				int e = errno;
+				uv_update_time(w->loop); /* the rate limit's clock */
+				if (dnsd_ratelimit(w->loop, &u->log_last, 10))
+					dbl_log(DBL_LOG_WARNING, "udp receive: %s", strerror(e));
+				usleep(1000);
+			}
 			idle(w);
 			continue;
 		}
