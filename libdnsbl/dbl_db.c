@@ -337,6 +337,9 @@ int dbl_db_open_file_flags(struct dbl_db **out, const char *path, unsigned flags
 		if ((xrc = build_vs_table(db, txn)))
 			dbl_log(DBL_LOG_WARNING, "%s: no value-set table (%s), using the B-tree",
 			        path, dbl_strerror(xrc));
+		if ((xrc = dbl_nameidx_build(&db->nameidx, txn, db->dbi_name)))
+			dbl_log(DBL_LOG_WARNING, "%s: no name index (%s), using the B-tree", path,
+			        dbl_strerror(xrc));
 	}
 	/* Commit, not abort: LMDB keeps dbi handles opened in a committed
 	 * transaction (an abort would close them). */
@@ -371,6 +374,7 @@ void dbl_db_close(struct dbl_db *db)
 		mdb_env_close(db->env);
 	dbl_ip4idx_free(&db->ip4idx);
 	dbl_big_free(db->vs, (size_t)db->nvs * sizeof *db->vs);
+	dbl_nameidx_free(&db->nameidx);
 	dbl_catalog_free(&db->cat);
 	free(db);
 }
@@ -519,6 +523,8 @@ int dbl_lookup_name(struct dbl_rtxn *r, uint32_t scope, const uint8_t *key, size
 		return DBL_ENOTFOUND;
 	dbl_put_u32(kb, scope);
 	memcpy(kb + 4, key, keylen);
+	if (r->db->nameidx.ready)
+		return dbl_nameidx_get(&r->db->nameidx, kb, k.mv_size, rec);
 	if ((r->db->bt.ok ? dbl_bt_get(&r->db->bt, DBL_BT_NAME, kb, k.mv_size, &v)
 	                  : mdb_get(r->txn, r->db->dbi_name, &k, &v)) != 0 ||
 	    v.mv_size != 8)

@@ -23,6 +23,7 @@
 #include "dbl_btree.h"
 #include "dbl_catalog.h"
 #include "dbl_ip4idx.h"
+#include "dbl_nameidx.h"
 
 /* One value set of the resident table: the blob in the map. */
 struct dbl_vsref {
@@ -44,6 +45,7 @@ struct dbl_db {
 	 * dbl_db_close: the file is immutable and stays mapped. */
 	struct dbl_vsref *vs;
 	uint32_t nvs;
+	struct dbl_nameidx nameidx; /* DBL_DB_RESIDENT: name lookups, when ready */
 };
 
 /* Open the generation DIR/current points to. *out is heap-allocated and
@@ -62,9 +64,10 @@ int dbl_db_open_file(struct dbl_db **out, const char *path);
  * once (unless another process maps it), and the whole file is resident
  * from the start. Best effort: any step the kernel refuses is skipped.
  * It also builds the dense IPv4 index (dbl_ip4idx.h: about 13 bytes per
- * IPv4 interval, about 3.5x faster lookups) and a table of the value sets
- * (16 bytes per set: an answer's values without a B-tree descent); if
- * either fails, lookups use the B-tree as without the flag. */
+ * IPv4 interval, about 3.5x faster lookups), a table of the value sets
+ * (16 bytes per set: an answer's values without a B-tree descent) and a
+ * hash index of the names (dbl_nameidx.h, about 40 bytes per name); if
+ * one fails, those lookups use the B-tree as without the flag. */
 #define DBL_DB_RESIDENT 0x1u
 int dbl_db_open_file_flags(struct dbl_db **out, const char *path, unsigned flags);
 void dbl_db_close(struct dbl_db *db);

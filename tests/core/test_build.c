@@ -615,5 +615,93 @@ static void test_ip4idx(void)
 	ds_free(small);
 }
 
+/* Every prefix of a name key, byte by byte: its parents (the lookups
+ * nearest_wild makes) and keys that are not label-aligned, never stored. */
+static void check_name_and_parents(struct dbl_rtxn *rp, struct dbl_rtxn *rr, uint32_t scope,
+                                   const uint8_t *key, size_t kl, unsigned *checked)
+{
+	for (size_t pl = kl + 1; pl-- > 0;) {
+		struct dbl_namerec a = {0}, b = {0};
+		int r1 = dbl_lookup_name(rp, scope, key, pl, &a);
+		CHECK_INT(dbl_lookup_name(rr, scope, key, pl, &b), r1);
+		if (r1 == 0)
+			CHECK(a.exact == b.exact && a.wild == b.wild);
+		(*checked)++;
+	}
+}
+
+/* The name hash index (DBL_DB_RESIDENT) answers exactly as the B-tree for
+ * every stored name, all their prefixes, names never stored, and other
+ * scopes; thousands of names, so probe sequences collide. */
+static void test_nameidx(void)
+{
+	enum { NNAMES = 3000 };
+	struct dbl_dsdata *dn = ds_new("dnset", DBL_MERGE_UNION);
+	struct dbl_build_zone z = {.nds = 1, .ds = &dn};
+	struct dbl_build_opts o = {.generation = 1, .now = 1000};
+	struct dbl_build_stats st;
+	struct dbl_db *plain, *res;
+	struct dbl_rtxn rp, rr;
+	char dir[] = "/tmp/dbl-test-nameidx-XXXXXX", path[256], text[64];
+	int32_t v[3] = {val(dn, 2, NULL), val(dn, 3, "y"), val(dn, 4, NULL)};
+	unsigned checked = 0;
+
+	dn->names = realloc(dn->names, (NNAMES + 8) * sizeof *dn->names);
+	for (size_t i = 0; i < NNAMES; i++) {
+		/* three levels under a few parents, so parents are shared */
+		snprintf(text, sizeof text, "h%u.d%u.t%u", (unsigned)rnd(100000),
+		         (unsigned)rnd(300), (unsigned)rnd(5));
+		addname(dn, text, i % 4 == 0, i % 23 == 0 ? DBL_VID_EXCLUDE : v[i % 3]);
+	}
+	addname(dn, "t1", true, v[0]); /* a wildcard at a parent */
+	CHECK(mkdtemp(dir) != NULL);
+	snprintf(path, sizeof path, "%s/gen-1.mdb", dir);
+	CHECK(dbl_wname_from_text(&z.name, "dbl.test", 8) == 0);
+	CHECK_INT(dbl_build_write(path, &z, 1, &o, &st), 0);
+	CHECK_INT(dbl_db_open_file(&plain, path), 0);
+	CHECK_INT(dbl_db_open_file_flags(&res, path, DBL_DB_RESIDENT), 0);
+	CHECK(!plain->nameidx.ready && res->nameidx.ready && res->nameidx.n > NNAMES / 2);
+	CHECK_INT(dbl_rtxn_begin(&rp, plain), 0);
+	CHECK_INT(dbl_rtxn_begin(&rr, res), 0);
+	for (uint32_t scope = 0; scope <= 2; scope++) {
+		for (size_t i = 0; i < dn->nnames; i++)
+			check_name_and_parents(&rp, &rr, scope, dn->names[i].key,
+			                       dn->names[i].keylen, &checked);
+		for (size_t i = 0; i < 2000; i++) { /* names never stored */
+			uint8_t rel[256], key[256];
+			snprintf(text, sizeof text, "x%u.d%u.t%u", (unsigned)rnd(100000),
+			         (unsigned)rnd(300), (unsigned)rnd(5));
+			size_t kl = dbl_namekey_from_rel(
+			    key, rel, (size_t)dbl_rel_from_text(rel, text, strlen(text)));
+			check_name_and_parents(&rp, &rr, scope, key, kl, &checked);
+		}
+	}
+	CHECK(checked > 3 * NNAMES * 10);
+	{
+		/* A tag match is confirmed by the key: an entry for another key
+		 * of the same length, placed where "abc" probes with its tag. */
+		static const uint8_t ka[7] = {0, 0, 0, 1, 'a', 'b', 'c'};
+		static const uint8_t kx[7] = {0, 0, 0, 1, 'a', 'b', 'd'};
+		struct dbl_nidx_slot slots[16] = {{0}};
+		struct dbl_nidx_ent ent = {kx, 7, 5, 6};
+		struct dbl_nameidx x = {
+		    .ready = true, .slot = slots, .mask = 15, .ent = &ent, .n = 1};
+		struct dbl_namerec rec;
+		uint64_t h = dbl_nameidx_hash(ka, 7);
+		slots[h & 15] = (struct dbl_nidx_slot){(uint32_t)(h >> 32), 1};
+		CHECK_INT(dbl_nameidx_get(&x, ka, 7, &rec), DBL_ENOTFOUND);
+		ent.key = ka;
+		CHECK_INT(dbl_nameidx_get(&x, ka, 7, &rec), 0);
+		CHECK(rec.exact == 5 && rec.wild == 6);
+	}
+	dbl_rtxn_end(&rp);
+	dbl_rtxn_end(&rr);
+	dbl_db_close(plain);
+	dbl_db_close(res);
+	unlink(path);
+	rmdir(dir);
+	ds_free(dn);
+}
+
 TEST_MAIN(test_roundtrip, test_namekey, test_sweep_order, test_sweep_model, test_sweep_merge_chunks,
-          test_ip4idx)
+          test_ip4idx, test_nameidx)
