@@ -501,6 +501,18 @@ static void test_sweep_merge_chunks(void)
 	dbl_swout_free(&part);
 }
 
+/* End both transactions, close both opens of one file, remove it. */
+static void close_pair(struct dbl_rtxn *rp, struct dbl_rtxn *rr, struct dbl_db *plain,
+                       struct dbl_db *res, const char *path, const char *dir)
+{
+	dbl_rtxn_end(rp);
+	dbl_rtxn_end(rr);
+	dbl_db_close(plain);
+	dbl_db_close(res);
+	unlink(path);
+	rmdir(dir);
+}
+
 /* The dense IPv4 index (DBL_DB_RESIDENT) answers exactly as the B-tree:
  * one zone large enough for a /16 directory, one searched whole, at every
  * interval edge, at random addresses, and for scopes that do not exist. */
@@ -605,12 +617,7 @@ static void test_ip4idx(void)
 		if (r1 == 0)
 			CHECK(l1 == l2 && memcmp(b1, b2, l1) == 0);
 	}
-	dbl_rtxn_end(&rp);
-	dbl_rtxn_end(&rr);
-	dbl_db_close(plain);
-	dbl_db_close(res);
-	unlink(path);
-	rmdir(dir);
+	close_pair(&rp, &rr, plain, res, path, dir);
 	ds_free(big);
 	ds_free(small);
 }
@@ -694,12 +701,7 @@ static void test_nameidx(void)
 		CHECK_INT(dbl_nameidx_get(&x, ka, 7, &rec), 0);
 		CHECK(rec.exact == 5 && rec.wild == 6);
 	}
-	dbl_rtxn_end(&rp);
-	dbl_rtxn_end(&rr);
-	dbl_db_close(plain);
-	dbl_db_close(res);
-	unlink(path);
-	rmdir(dir);
+	close_pair(&rp, &rr, plain, res, path, dir);
 	ds_free(dn);
 }
 
