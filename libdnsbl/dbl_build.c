@@ -164,6 +164,53 @@ static int put_interval(struct dbl_bwriter *w, int fam, uint32_t scope, dbl_u128
 	return dbl_bwriter_put(w, w->ip6, k, 20, v, 20, MDB_APPEND);
 }
 
+/* Fill e[0..n) with the dataset's entries, ord = file position. IPv4
+ * entries are put in (lo, ord) order here, by sorting (lo, index) pairs
+ * of the 16-byte parser entries, so dbl_sweep finds them sorted and does
+ * not sort the 48-byte copies: at scale 10 (20 M XBL addresses) that is
+ * 960 MB less memory touched and one 960 MB gather and copy less, and
+ * fresh memory is the dearest part of a large load on a VM. IPv6 lists
+ * (tens of thousands) are left to dbl_sweep. Returns 0 or -ENOMEM. */
+static int fill_entries(struct dbl_swent *e, const struct dbl_dsdata *ds, int fam, size_t n)
+{
+	struct dbl_keyidx *k = NULL;
+	bool sorted = true;
+
+	if (fam == 4) {
+		for (size_t i = 1; i < n && sorted; i++)
+			sorted = ds->ip4[i - 1].lo <= ds->ip4[i].lo;
+		if (!sorted && n <= UINT32_MAX) {
+			int rc;
+			if (!(k = malloc(n * sizeof *k)))
+				return -ENOMEM;
+			for (size_t i = 0; i < n; i++)
+				k[i] = (struct dbl_keyidx){ds->ip4[i].lo, (uint32_t)i};
+			if ((rc = dbl_sort_keyed(k, n))) { /* stable: equal lo stay in file order */
+				free(k);
+				return rc;
+			}
+		}
+	}
+	for (size_t j = 0; j < n; j++) {
+		size_t i = k ? k[j].idx : j;
+		if (fam == 4) {
+			const struct dbl_ip4ent *x = &ds->ip4[i];
+			e[j] = (struct dbl_swent){x->lo, x->hi, (uint32_t)i, x->prio, x->vid};
+		} else {
+			const struct dbl_ip6ent *x = &ds->ip6[i];
+			e[j] = (struct dbl_swent){dbl_u128_from_bytes(x->lo),
+			                          dbl_u128_from_bytes(x->hi), (uint32_t)i, x->prio,
+			                          x->vid};
+		}
+		if (e[j].lo > e[j].hi) { /* parser bug guard: never an inverted interval */
+			e[j].hi = e[j].lo;
+			e[j].pay = DBL_VID_EXCLUDE;
+		}
+	}
+	free(k);
+	return 0;
+}
+
 /* Merged intervals held at once: 64 Ki x 48 bytes = 3 MB, reused. */
 #define MERGE_CHUNK 65536
 
@@ -197,23 +244,7 @@ static int build_addr(struct dbl_bwriter *w, struct dbl_intern *in, struct bscop
 			e = ne;
 			cap = n;
 		}
-		for (size_t i = 0; i < n; i++) {
-			if (fam == 4) {
-				const struct dbl_ip4ent *x = &ds->ip4[i];
-				e[i] =
-				    (struct dbl_swent){x->lo, x->hi, (uint32_t)i, x->prio, x->vid};
-			} else {
-				const struct dbl_ip6ent *x = &ds->ip6[i];
-				e[i] = (struct dbl_swent){dbl_u128_from_bytes(x->lo),
-				                          dbl_u128_from_bytes(x->hi), (uint32_t)i,
-				                          x->prio, x->vid};
-			}
-			if (e[i].lo > e[i].hi) { /* parser bug guard: never an inverted interval */
-				e[i].hi = e[i].lo;
-				e[i].pay = DBL_VID_EXCLUDE;
-			}
-		}
-		if ((rc = dbl_sweep(e, n, ds->merge, &per)))
+		if ((rc = fill_entries(e, ds, fam, n)) || (rc = dbl_sweep(e, n, ds->merge, &per)))
 			goto out;
 		/* Remember which dataset each new segment came from. */
 		{
