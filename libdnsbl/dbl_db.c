@@ -544,6 +544,8 @@ int dbl_lookup_name_below(struct dbl_rtxn *r, uint32_t scope, const uint8_t *key
 		return DBL_ENOTFOUND;
 	dbl_put_u32(kb, scope);
 	memcpy(kb + 4, key, keylen);
+	if (r->db->nameidx.ready)
+		return dbl_nameidx_below(&r->db->nameidx, kb, k.mv_size);
 	if (r->db->bt.ok) {
 		/* First key strictly greater: skips the name itself. */
 		rc = dbl_bt_range(&r->db->bt, DBL_BT_NAME, kb, k.mv_size, true, &k, &v);

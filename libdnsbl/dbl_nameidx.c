@@ -52,60 +52,107 @@ static void insert(struct dbl_nameidx *x, uint32_t e)
 	x->slot[i].entry = e + 1;
 }
 
-int dbl_nameidx_build(struct dbl_nameidx *x, MDB_txn *txn, MDB_dbi dbi)
+/* Length of the longest label prefix that keys a and b (scope(4) namekey)
+ * share: 0 for different scopes, else 4 plus whole equal labels. A label
+ * running past its key ends the walk (the map is checked, not trusted). */
+static size_t shared_labels(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
 {
-	MDB_stat st;
+	size_t i = 4;
+
+	if (alen < 4 || blen < 4 || memcmp(a, b, 4) != 0)
+		return 0;
+	while (i < alen && i < blen && i + 1u + a[i] <= alen && i + 1u + a[i] <= blen &&
+	       memcmp(a + i, b + i, 1u + a[i]) == 0)
+		i += 1u + a[i];
+	return i;
+}
+
+/* One walk of the name key space in key order. Keys sort before the keys
+ * below them, so the ancestors of key K not yet seen are its proper label
+ * prefixes longer than what K shares with the key before it (P); if P is
+ * itself such a prefix, P is marked. x->ent == NULL: count only. */
+static int walk(struct dbl_nameidx *x, MDB_txn *txn, MDB_dbi dbi, size_t *count)
+{
 	MDB_cursor *c;
-	MDB_val k, v;
-	size_t nslots = 16, n = 0;
-	int rc = mdb_stat(txn, dbi, &st);
+	MDB_val k, v, prev = {0, NULL};
+	size_t n = 0, prevent = 0;
+	int rc = mdb_cursor_open(txn, dbi, &c);
 
 	if (rc)
 		return dbl_err_from_mdb(rc);
+	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
+	     rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		const uint8_t *kb = k.mv_data;
+		size_t shared, i;
+		if (k.mv_size < 4 || k.mv_size > 4 + DBL_NAMEKEY_MAX || v.mv_size != 8) {
+			rc = DBL_ECORRUPT;
+			break;
+		}
+		shared =
+		    prev.mv_data ? shared_labels(prev.mv_data, prev.mv_size, kb, k.mv_size) : 0;
+		if (x->ent && prev.mv_data && shared == prev.mv_size)
+			x->ent[prevent].flags |= DBL_NIDX_BELOW;
+		/* 4: the scope's own key (the zone apex) is the first prefix */
+		for (i = 4; i < k.mv_size; i += 1u + kb[i]) {
+			if (i > shared || shared == 0) {
+				if (x->ent && n < *count)
+					x->ent[n] =
+					    (struct dbl_nidx_ent){kb, (uint32_t)i, DBL_VSID_NONE,
+					                          DBL_VSID_NONE, DBL_NIDX_BELOW};
+				n++;
+			}
+			if (i + 1u + kb[i] > k.mv_size)
+				break; /* a label past the key's end: no deeper prefix */
+		}
+		if (x->ent && n < *count)
+			x->ent[n] = (struct dbl_nidx_ent){
+			    kb, (uint32_t)k.mv_size, dbl_get_u32(v.mv_data),
+			    dbl_get_u32((const uint8_t *)v.mv_data + 4), DBL_NIDX_RECORD};
+		prevent = n++;
+		prev = k;
+	}
+	mdb_cursor_close(c);
+	if (rc != MDB_NOTFOUND)
+		return rc == DBL_ECORRUPT ? rc : dbl_err_from_mdb(rc);
+	if (x->ent && n != *count)
+		return DBL_ECORRUPT; /* the key space changed under a read transaction */
+	*count = n;
+	return 0;
+}
+
+int dbl_nameidx_build(struct dbl_nameidx *x, MDB_txn *txn, MDB_dbi dbi)
+{
+	size_t nslots = 16, n = 0;
+	int rc = walk(x, txn, dbi, &n);
+
+	if (rc)
+		return rc;
 	/* entry + 1 is a u32 */
-	if (st.ms_entries >= UINT32_MAX / 2)
+	if (n >= UINT32_MAX / 2)
 		return -ENOMEM;
-	while (nslots < 2 * st.ms_entries) /* at most half full */
+	while (nslots < 2 * n) /* at most half full */
 		nslots <<= 1;
 	x->mask = nslots - 1;
 	x->slot = dbl_big_alloc(nslots * sizeof *x->slot);
-	x->ent = st.ms_entries ? dbl_big_alloc(st.ms_entries * sizeof *x->ent) : NULL;
-	x->n = st.ms_entries;
-	if (!x->slot || (st.ms_entries && !x->ent)) {
+	x->ent = n ? dbl_big_alloc(n * sizeof *x->ent) : NULL;
+	x->n = n;
+	if (!x->slot || (n && !x->ent)) {
 		dbl_nameidx_free(x);
 		return -ENOMEM;
 	}
 	memset(x->slot, 0, nslots * sizeof *x->slot);
-	if ((rc = mdb_cursor_open(txn, dbi, &c))) {
+	if (n && (rc = walk(x, txn, dbi, &n))) {
 		dbl_nameidx_free(x);
-		return dbl_err_from_mdb(rc);
+		return rc;
 	}
-	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
-	     rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
-		struct dbl_nidx_ent *e = &x->ent[n];
-		if (n == x->n || k.mv_size < 4 || k.mv_size > 4 + DBL_NAMEKEY_MAX ||
-		    v.mv_size != 8) {
-			rc = DBL_ECORRUPT;
-			break;
-		}
-		e->key = k.mv_data;
-		e->klen = (uint32_t)k.mv_size;
-		e->exact = dbl_get_u32(v.mv_data);
-		e->wild = dbl_get_u32((const uint8_t *)v.mv_data + 4);
-		insert(x, (uint32_t)n++);
-	}
-	mdb_cursor_close(c);
-	if (rc != MDB_NOTFOUND || n != x->n) {
-		dbl_nameidx_free(x);
-		return rc == MDB_NOTFOUND || rc == DBL_ECORRUPT ? DBL_ECORRUPT
-		                                                : dbl_err_from_mdb(rc);
-	}
+	for (size_t i = 0; i < n; i++)
+		insert(x, (uint32_t)i);
 	x->ready = true;
 	return 0;
 }
 
-int dbl_nameidx_get(const struct dbl_nameidx *x, const uint8_t *kb, size_t klen,
-                    struct dbl_namerec *rec)
+/* The entry for key kb, or NULL. */
+static const struct dbl_nidx_ent *find(const struct dbl_nameidx *x, const uint8_t *kb, size_t klen)
 {
 	uint64_t h = dbl_nameidx_hash(kb, klen);
 	uint32_t tag = (uint32_t)(h >> 32);
@@ -116,14 +163,30 @@ int dbl_nameidx_get(const struct dbl_nameidx *x, const uint8_t *kb, size_t klen,
 		const struct dbl_nidx_ent *e;
 
 		if (!s->entry)
-			return DBL_ENOTFOUND;
+			return NULL;
 		if (s->tag != tag)
 			continue;
 		e = &x->ent[s->entry - 1];
-		if (e->klen == klen && memcmp(e->key, kb, klen) == 0) {
-			rec->exact = e->exact;
-			rec->wild = e->wild;
-			return 0;
-		}
+		if (e->klen == klen && memcmp(e->key, kb, klen) == 0)
+			return e;
 	}
+}
+
+int dbl_nameidx_get(const struct dbl_nameidx *x, const uint8_t *kb, size_t klen,
+                    struct dbl_namerec *rec)
+{
+	const struct dbl_nidx_ent *e = find(x, kb, klen);
+
+	if (!e || !(e->flags & DBL_NIDX_RECORD))
+		return DBL_ENOTFOUND;
+	rec->exact = e->exact;
+	rec->wild = e->wild;
+	return 0;
+}
+
+int dbl_nameidx_below(const struct dbl_nameidx *x, const uint8_t *kb, size_t klen)
+{
+	const struct dbl_nidx_ent *e = find(x, kb, klen);
+
+	return e && (e->flags & DBL_NIDX_BELOW) ? 0 : DBL_ENOTFOUND;
 }

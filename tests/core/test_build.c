@@ -692,12 +692,20 @@ static void test_ip4idx(void)
 static void check_name_and_parents(struct dbl_rtxn *rp, struct dbl_rtxn *rr, uint32_t scope,
                                    const uint8_t *key, size_t kl, unsigned *checked)
 {
+	bool label_end[257] = {true}; /* pl = 0: the scope itself */
+
+	for (size_t i = 0; i < kl; i += (size_t)key[i] + 1)
+		label_end[i + key[i] + 1 <= kl ? i + key[i] + 1 : 0] = true;
 	for (size_t pl = kl + 1; pl-- > 0;) {
 		struct dbl_namerec a = {0}, b = {0};
 		int r1 = dbl_lookup_name(rp, scope, key, pl, &a);
 		CHECK_INT(dbl_lookup_name(rr, scope, key, pl, &b), r1);
 		if (r1 == 0)
 			CHECK(a.exact == b.exact && a.wild == b.wild);
+		/* the empty non-terminal test, at whole labels (as queries ask) */
+		if (label_end[pl])
+			CHECK_INT(dbl_lookup_name_below(rr, scope, key, pl),
+			          dbl_lookup_name_below(rp, scope, key, pl));
 		(*checked)++;
 	}
 }
@@ -755,7 +763,7 @@ static void test_nameidx(void)
 		static const uint8_t ka[7] = {0, 0, 0, 1, 'a', 'b', 'c'};
 		static const uint8_t kx[7] = {0, 0, 0, 1, 'a', 'b', 'd'};
 		struct dbl_nidx_slot slots[16] = {{0}};
-		struct dbl_nidx_ent ent = {kx, 7, 5, 6};
+		struct dbl_nidx_ent ent = {kx, 7, 5, 6, DBL_NIDX_RECORD};
 		struct dbl_nameidx x = {
 		    .ready = true, .slot = slots, .mask = 15, .ent = &ent, .n = 1};
 		struct dbl_namerec rec;
