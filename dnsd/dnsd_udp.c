@@ -4,7 +4,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "dbl_db.h"
+#include "dbl_ip4idx.h"
 #include "dbl_log.h"
+#include "dbl_query.h"
 #include "dnsd_server.h"
 #include "dnsd_udp.h"
 #include "dnsd_worker.h"
@@ -229,6 +232,30 @@ static void idle(struct dnsd_worker *w)
 	dnsd_reader_end(&w->reader);
 }
 
+/* Prefetch hints over a batch of r datagrams before it is answered: the
+ * IPv4 index's directory words of every DNSBL query, then their records,
+ * so the batch's cache misses overlap (at capacity the index search was
+ * the largest user-space item: 5 % of the server's CPU). */
+static void prefetch_batch(struct dnsd_worker *w, int r)
+{
+	struct dnsd_udp *u = &w->udp;
+	const struct dbl_rtxn *t = dnsd_worker_batch_begin(w);
+	uint32_t addr[DNSD_UDP_BATCH];
+	bool ok[DNSD_UDP_BATCH];
+
+	if (!t || !t->db->ip4idx.ready)
+		return;
+	for (int i = 0; i < r; i++) {
+		ok[i] = !(u->rmsgs[i].msg_hdr.msg_flags & MSG_TRUNC) &&
+		        dbl_query_ip4_hint(u->riov[i].iov_base, u->rmsgs[i].msg_len, &addr[i]) == 0;
+		if (ok[i])
+			dbl_ip4idx_prefetch(&t->db->ip4idx, addr[i], 0);
+	}
+	for (int i = 0; i < r; i++)
+		if (ok[i])
+			dbl_ip4idx_prefetch(&t->db->ip4idx, addr[i], 1);
+}
+
 void dnsd_udp_serve(struct dnsd_worker *w)
 {
 	struct dnsd_udp *u = &w->udp;
@@ -258,6 +285,8 @@ void dnsd_udp_serve(struct dnsd_worker *w)
 			continue;
 		}
 		w->st.batches++;
+		if (r > 1)
+			prefetch_batch(w, r);
 		for (int i = 0; i < r; i++) {
 			struct mmsghdr *m = &u->rmsgs[i];
 			const struct sockaddr *peer = &u->rpeers[i].sa;

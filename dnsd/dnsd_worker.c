@@ -65,13 +65,8 @@ static int rate_limit(struct dnsd_worker *w, uint8_t *resp, int n, const struct 
 	return DBL_EDROP;
 }
 
-int dnsd_worker_answer(struct dnsd_worker *w, const uint8_t *req, size_t len, uint8_t *resp,
-                       size_t cap, bool tcp, const struct sockaddr *peer)
+struct dbl_rtxn *dnsd_worker_batch_begin(struct dnsd_worker *w)
 {
-	struct dbl_query_env env;
-	struct dbl_query_info info;
-	int n;
-
 	if (!w->batch_open) {
 		/* First query of the batch: one clock read and one snapshot
 		 * (picking up a new generation) serve the whole batch. */
@@ -81,6 +76,17 @@ int dnsd_worker_answer(struct dnsd_worker *w, const uint8_t *req, size_t len, ui
 			uv_update_time(w->loop); /* its loop never runs: uv_now */
 		w->rtxn = dnsd_reader_begin(&w->reader);
 	}
+	return w->rtxn;
+}
+
+int dnsd_worker_answer(struct dnsd_worker *w, const uint8_t *req, size_t len, uint8_t *resp,
+                       size_t cap, bool tcp, const struct sockaddr *peer)
+{
+	struct dbl_query_env env;
+	struct dbl_query_info info;
+	int n;
+
+	dnsd_worker_batch_begin(w);
 	env.now = w->now;
 	env.tcp = tcp;
 	env.client_family = 0;

@@ -123,6 +123,12 @@ void dnsd_worker_join(struct dnsd_worker *w);
 /* Free w (after dnsd_worker_join). NULL is ignored. */
 void dnsd_worker_destroy(struct dnsd_worker *w);
 
+/* Open the batch if it is not open: one clock read and one read
+ * transaction (the newest generation) for every query until
+ * dnsd_worker_batch_end. Returns the transaction, borrowed until then, or
+ * NULL when no data is loaded. dnsd_worker_answer calls it itself. */
+struct dbl_rtxn *dnsd_worker_batch_begin(struct dnsd_worker *w);
+
 /* Answer one request (req/len borrowed for the call) into resp (cap bytes,
  * 512..65535) on w's thread. peer: the client address (AF_INET/AF_INET6),
  * borrowed. Opens the batch (time, read transaction) if needed; counts the

@@ -241,3 +241,26 @@ int dbl_ip4idx_any(const struct dbl_ip4idx *x, uint32_t scope, uint32_t lo, uint
 		return DBL_ENOTFOUND;
 	return x->rec[s->first + i].lo <= hi ? 0 : DBL_ENOTFOUND;
 }
+
+void dbl_ip4idx_prefetch(const struct dbl_ip4idx *x, uint32_t addr, int stage)
+{
+	unsigned hinted = 0;
+
+	for (size_t i = 0; i < x->nsc && hinted < DBL_IP4IDX_HINT_SCOPES; i++) {
+		const struct dbl_ip4scope *s = &x->sc[i];
+		const uint32_t *d;
+		if (!s->dir)
+			continue;
+		hinted++;
+		d = &s->dir[addr >> s->shift];
+		if (stage == 0) {
+			__builtin_prefetch(d);
+		} else {
+			/* 12-byte records: the bucket's first five span at most
+			 * two lines */
+			const struct dbl_ip4rec *r = x->rec + s->first + d[0];
+			__builtin_prefetch(r);
+			__builtin_prefetch((const uint8_t *)r + 48);
+		}
+	}
+}

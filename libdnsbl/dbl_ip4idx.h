@@ -78,4 +78,14 @@ int dbl_ip4idx_lookup(const struct dbl_ip4idx *x, uint32_t scope, uint32_t addr,
 /* As dbl_lookup_ip4_any: 0 if an interval of scope meets [lo, hi]. */
 int dbl_ip4idx_any(const struct dbl_ip4idx *x, uint32_t scope, uint32_t lo, uint32_t hi);
 
+/* Prefetch hints for a batch of lookups (a server's recvmmsg batch), so
+ * that their cache misses overlap instead of following one another: stage
+ * 0 asks for the directory word of addr, stage 1 (after stage 0 for the
+ * whole batch) reads it and asks for the first records of the bucket.
+ * Hints only: no effect on any result, no fault on any address. Every
+ * scope with a directory is hinted (the scope of a query is known only
+ * after its zone is found), at most DBL_IP4IDX_HINT_SCOPES of them. */
+#define DBL_IP4IDX_HINT_SCOPES 4
+void dbl_ip4idx_prefetch(const struct dbl_ip4idx *x, uint32_t addr, int stage);
+
 #endif

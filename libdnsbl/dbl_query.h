@@ -53,4 +53,11 @@ int dbl_query(struct dbl_rtxn *r, const struct dbl_query_opts *o, const struct d
               const uint8_t *req, size_t reqlen, uint8_t *resp, size_t cap,
               struct dbl_query_info *info);
 
+/* The IPv4 address a DNSBL query names in its first four labels
+ * (d.c.b.a.zone: 2.0.0.127 -> 127.0.0.2), parsed from the raw request for
+ * prefetch hints (dbl_ip4idx_prefetch) before the batch is answered; no
+ * validation beyond bounds, the answer path decides. Returns 0 and *addr,
+ * or -1. */
+int dbl_query_ip4_hint(const uint8_t *req, size_t len, uint32_t *addr);
+
 #endif

@@ -191,7 +191,9 @@ size_t dbl_txt_compile(const char *txt, size_t len, char *const subst[DBL_NSUBST
 {
 	/* txtsubst: sx is what "$=" stands for; the entry text itself, or the
 	 * subject when the base template wraps an entry without text. */
-	const char *t = txt, *te = txt + len, *sx = txt;
+	/* txt may be NULL with len 0 (a value without text): NULL + 0 is
+	 * undefined behaviour in C, so point at an empty string instead */
+	const char *t = txt ? txt : "", *te = t + len, *sx = t;
 	size_t sxlen = len;
 	bool sx_subject = false;
 	const char *base = subst[DBL_SUBST_BASE];
@@ -253,7 +255,7 @@ int dbl_vtab_compile(const struct dbl_vtab *t, char *const subst[DBL_NSUBST], st
 	for (size_t i = 0; i < t->n; i++) {
 		const struct dbl_rawval *rv = &t->v[i];
 		struct dbl_value *v = &ds->values[i];
-		size_t n = dbl_txt_compile(t->txt + rv->off, rv->len, subst, buf);
+		size_t n = dbl_txt_compile(t->txt ? t->txt + rv->off : NULL, rv->len, subst, buf);
 		memcpy(v->a, rv->a, 4);
 		if (n > 0) {
 			if (!(v->txt = dbl_pool_alloc(&ds->pool, n + 1)))

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dbl_db.h"
 #include "dbl_err.h"
 #include "dbl_query.h"
 #include "fuzz_db.h"
@@ -34,6 +35,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (dbl_rtxn_begin(&r, fuzz_db()))
 		abort();
+	{
+		/* dnsbld's prefetch pass runs on the raw datagram first */
+		uint32_t a;
+		if (dbl_query_ip4_hint(data, size, &a) == 0 && r.db->ip4idx.ready)
+			for (int stage = 0; stage <= 1; stage++)
+				dbl_ip4idx_prefetch(&r.db->ip4idx, a, stage);
+	}
 	n = dbl_query(&r, &o, &env, data, size, resp, env.tcp ? sizeof resp : 512, &info);
 	dbl_rtxn_end(&r);
 	if (n > 0) {

@@ -559,6 +559,30 @@ static void setup(void)
 	qt_open();
 }
 
+/* The prefetch hint's parse: the address of the first four labels, or
+ * nothing, never a read past the request. */
+static void test_ip4_hint(void)
+{
+	uint8_t req[600];
+	uint32_t a = 0;
+	size_t n = qt_req(req, 7, 0x01, "2.0.0.127.bl.test", T_A, 1, -1, 0, 0);
+
+	CHECK_INT(dbl_query_ip4_hint(req, n, &a), 0);
+	CHECK(a == 0x7F000002u);
+	n = qt_req(req, 7, 0x01, "255.254.1.10.zen.test", T_TXT, 1, -1, 0, 0);
+	CHECK_INT(dbl_query_ip4_hint(req, n, &a), 0);
+	CHECK(a == 0x0A01FEFFu);
+	for (size_t l = 0; l < 12 + 10; l++) /* cut inside the four labels */
+		CHECK_INT(dbl_query_ip4_hint(req, l, &a), -1);
+	static const char *no[] = {"256.0.0.127.bl.test",  "2.0.127.bl.test",
+	                           "2.0.0.x.bl.test",      "0002.0.0.127.bl.test",
+	                           "example.com.dbl.test", "2.0.0"};
+	for (size_t i = 0; i < sizeof no / sizeof *no; i++) {
+		n = qt_req(req, 7, 0x01, no[i], T_A, 1, -1, 0, 0);
+		CHECK_INT(dbl_query_ip4_hint(req, n, &a), -1);
+	}
+}
+
 static void teardown(void)
 {
 	qt_close();
@@ -571,4 +595,4 @@ TEST_MAIN(setup, test_drop_short, test_drop_qr, test_drop_qdcount, test_drop_lab
           test_qtype_meta_notimp, test_qtype_ordinary_data, test_refused_outside_zones,
           test_refused_no_data, test_servfail, test_most_specific_zone, test_edns_opt_back,
           test_edns_badvers, test_edns_malformed_formerr, test_edns_payload_clamp, test_tc_udp,
-          test_tcp_full, test_info, test_small_cap, teardown)
+          test_tcp_full, test_info, test_small_cap, test_ip4_hint, teardown)
