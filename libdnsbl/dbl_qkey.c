@@ -46,14 +46,32 @@ static int dec_labels(const uint8_t *rel, size_t len, unsigned oct[4])
 	return n;
 }
 
+/* The first four labels of p (avail bytes readable) as an address, more
+ * labels may follow. Returns the bytes they take, or -1. */
+static long lead_ip4(const uint8_t *p, size_t avail, uint32_t *addr)
+{
+	size_t i = 0;
+	uint32_t a = 0;
+
+	for (unsigned n = 0; n < 4; n++) {
+		int v = i < avail ? dec_label(p + i, avail - i) : -1;
+		if (v < 0)
+			return -1;
+		a |= (uint32_t)v << (8 * n);
+		i += 1u + p[i];
+	}
+	*addr = a;
+	return (long)i;
+}
+
 bool dbl_key_ip4(const uint8_t *rel, size_t len, uint32_t *addr)
 {
-	unsigned oct[4];
+	return lead_ip4(rel, len, addr) == (long)len;
+}
 
-	if (dec_labels(rel, len, oct) != 4)
-		return false;
-	*addr = (oct[3] << 24) | (oct[2] << 16) | (oct[1] << 8) | oct[0];
-	return true;
+bool dbl_key_ip4_lead(const uint8_t *name, size_t avail, uint32_t *addr)
+{
+	return lead_ip4(name, avail, addr) >= 0;
 }
 
 bool dbl_key_ip4_block(const uint8_t *rel, size_t len, uint32_t *lo, uint32_t *hi)

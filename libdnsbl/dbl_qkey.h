@@ -22,6 +22,10 @@
 /* Full keys: true and *addr set when rel is one. */
 bool dbl_key_ip4(const uint8_t *rel, size_t len, uint32_t *addr);
 bool dbl_key_ip6(const uint8_t *rel, size_t len, uint8_t addr[16]);
+/* The same rule for the first four labels of a name that goes on (a raw
+ * question name, avail bytes readable): true and *addr when they are an
+ * IPv4 key. */
+bool dbl_key_ip4_lead(const uint8_t *name, size_t avail, uint32_t *addr);
 
 /* Partial keys: true and the block [lo, hi] set when rel is one. */
 bool dbl_key_ip4_block(const uint8_t *rel, size_t len, uint32_t *lo, uint32_t *hi);

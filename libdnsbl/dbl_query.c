@@ -27,6 +27,7 @@
 
 #include "dbl_answer.h"
 #include "dbl_err.h"
+#include "dbl_qkey.h"
 #include "dbl_query.h"
 #include "dbl_wire.h"
 
@@ -215,24 +216,6 @@ int dbl_query(struct dbl_rtxn *r, const struct dbl_query_opts *o, const struct d
 
 int dbl_query_ip4_hint(const uint8_t *req, size_t len, uint32_t *addr)
 {
-	size_t off = 12; /* 12: DNS header, then the question's name */
-	uint32_t a = 0;
-
-	for (int i = 0; i < 4; i++) {
-		unsigned lab, v = 0;
-		if (off >= len || (lab = req[off]) < 1 || lab > 3 || off + 1 + lab > len)
-			return -1;
-		for (unsigned k = 1; k <= lab; k++) {
-			unsigned c = req[off + k];
-			if (c < '0' || c > '9')
-				return -1;
-			v = v * 10 + (c - '0');
-		}
-		if (v > 255)
-			return -1;
-		a |= v << (8 * i);
-		off += 1 + lab;
-	}
-	*addr = a;
-	return 0;
+	/* 12: the DNS header; the question's name follows */
+	return len > 12 && dbl_key_ip4_lead(req + 12, len - 12, addr) ? 0 : -1;
 }

@@ -55,9 +55,9 @@ int dbl_query(struct dbl_rtxn *r, const struct dbl_query_opts *o, const struct d
 
 /* The IPv4 address a DNSBL query names in its first four labels
  * (d.c.b.a.zone: 2.0.0.127 -> 127.0.0.2), parsed from the raw request for
- * prefetch hints (dbl_ip4idx_prefetch) before the batch is answered; no
- * validation beyond bounds, the answer path decides. Returns 0 and *addr,
- * or -1. */
+ * prefetch hints (dbl_ip4idx_prefetch) before the batch is answered, by
+ * the answer path's own octet rule (dbl_key_ip4_lead); the zone is not
+ * looked at. Returns 0 and *addr, or -1. */
 int dbl_query_ip4_hint(const uint8_t *req, size_t len, uint32_t *addr);
 
 #endif

@@ -574,9 +574,9 @@ static void test_ip4_hint(void)
 	CHECK(a == 0x0A01FEFFu);
 	for (size_t l = 0; l < 12 + 10; l++) /* cut inside the four labels */
 		CHECK_INT(dbl_query_ip4_hint(req, l, &a), -1);
-	static const char *no[] = {"256.0.0.127.bl.test",  "2.0.127.bl.test",
-	                           "2.0.0.x.bl.test",      "0002.0.0.127.bl.test",
-	                           "example.com.dbl.test", "2.0.0"};
+	static const char *no[] = {
+	    "256.0.0.127.bl.test",  "2.0.127.bl.test", "2.0.0.x.bl.test",   "0002.0.0.127.bl.test",
+	    "example.com.dbl.test", "2.0.0",           "02.0.0.127.bl.test"};
 	for (size_t i = 0; i < sizeof no / sizeof *no; i++) {
 		n = qt_req(req, 7, 0x01, no[i], T_A, 1, -1, 0, 0);
 		CHECK_INT(dbl_query_ip4_hint(req, n, &a), -1);
