@@ -94,7 +94,7 @@ static int walk(struct dbl_nameidx *x, MDB_txn *txn, MDB_dbi dbi, size_t *count)
 			x->ent[prevent].flags |= DBL_NIDX_BELOW;
 		/* 4: the scope's own key (the zone apex) is the first prefix */
 		for (i = 4; i < k.mv_size; i += 1u + kb[i]) {
-			if (i > shared || shared == 0) {
+			if (i > shared) { /* i >= 4: every prefix when shared is 0 */
 				if (x->ent && n < *count)
 					x->ent[n] =
 					    (struct dbl_nidx_ent){kb, (uint32_t)i, DBL_VSID_NONE,
