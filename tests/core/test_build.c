@@ -377,6 +377,23 @@ static int model(const struct dbl_swent *e, const uint32_t *a, const uint32_t *b
 	return cnt;
 }
 
+/* Entry i of a model input, universe points [a[i], b[i]]: mostly single
+ * points (the isolated fast path), some ranges, repeated starts (every
+ * seventh entry starts where the one before it does). */
+static void model_span(size_t i, uint32_t *a, uint32_t *b)
+{
+	a[i] = i % 7 == 3 && i > 0 ? a[i - 1] : rnd(UNIVERSE);
+	b[i] = i % 3 == 0 ? a[i] + rnd(40) : a[i];
+	if (b[i] >= UNIVERSE)
+		b[i] = UNIVERSE - 1;
+}
+
+/* Payload of entry i: one of five values, a few exclusions. */
+static int32_t model_pay(size_t i)
+{
+	return i % 11 == 5 ? DBL_VID_EXCLUDE : (int32_t)rnd(5);
+}
+
 /* Position of universe point x. Spread out (shift > 0), bit 0 varies as
  * well, so with shift 80 the keys vary in more than 64 bits (the
  * digit-by-digit sort); point x still lies in [pos(x), pos(x + 1)). */
@@ -393,16 +410,11 @@ static void run(dbl_u128 base, unsigned shift, enum dbl_merge m)
 	size_t seg = 0;
 
 	for (size_t i = 0; i < NENT; i++) {
-		/* mostly single positions (the isolated fast path), some
-		 * ranges, repeated starts, a few exclusions */
-		a[i] = i % 7 == 3 && i > 0 ? a[i - 1] : rnd(UNIVERSE);
-		b[i] = i % 3 == 0 ? a[i] + rnd(40) : a[i];
-		if (b[i] >= UNIVERSE)
-			b[i] = UNIVERSE - 1;
-		e[i] = (struct dbl_swent){
-		    pos(base, shift, a[i]),
-		    base + ((dbl_u128)b[i] << shift) + (((dbl_u128)1 << shift) - 1), (uint32_t)i,
-		    (uint8_t)rnd(3), i % 11 == 5 ? DBL_VID_EXCLUDE : (int32_t)rnd(5)};
+		model_span(i, a, b);
+		e[i] = (struct dbl_swent){pos(base, shift, a[i]),
+		                          base + ((dbl_u128)b[i] << shift) +
+		                              (((dbl_u128)1 << shift) - 1),
+		                          (uint32_t)i, (uint8_t)rnd(3), model_pay(i)};
 	}
 	memcpy(work, e, sizeof e);
 	CHECK_INT(dbl_sweep(work, NENT, m, &o), 0);
@@ -456,12 +468,9 @@ static void build_model(enum dbl_merge m)
 		val(ds, 2 + v, NULL);
 	ds->ip4 = realloc(ds->ip4, NENT * sizeof *ds->ip4);
 	for (size_t i = 0; i < NENT; i++) {
-		a[i] = i % 7 == 3 && i > 0 ? a[i - 1] : rnd(UNIVERSE);
-		b[i] = i % 3 == 0 ? a[i] + rnd(40) : a[i];
-		if (b[i] >= UNIVERSE)
-			b[i] = UNIVERSE - 1;
+		model_span(i, a, b);
 		e[i] = (struct dbl_swent){a[i], b[i], (uint32_t)i, (uint8_t)(24 + rnd(3)),
-		                          i % 11 == 5 ? DBL_VID_EXCLUDE : (int32_t)rnd(5)};
+		                          model_pay(i)};
 		add4(ds, base + a[i], base + b[i], e[i].prio, e[i].pay);
 	}
 	CHECK(mkdtemp(dir) != NULL);
