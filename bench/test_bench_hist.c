@@ -154,4 +154,4 @@ static void test_random_vs_sorted(void)
 }
 
 TEST_MAIN(test_buckets_contiguous, test_empty_and_single, test_uniform, test_tail, test_clamp,
-                test_random_vs_sorted)
+          test_random_vs_sorted)

@@ -66,7 +66,7 @@
 enum dbl_edns { DBL_EDNS_NONE, DBL_EDNS_OK, DBL_EDNS_BAD };
 
 struct dbl_msg {
-	uint8_t flags1; /* first flags byte as received */
+	uint8_t flags1;   /* first flags byte as received */
 	uint16_t qdcount; /* 1, or 0 for a header-only message with opcode != 0 */
 	uint16_t ancount, nscount, arcount;
 	uint16_t qtype, qclass;

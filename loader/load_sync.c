@@ -14,9 +14,9 @@ extern char **environ;
 static int run_rsync(const char *src, const char *staging, unsigned timeout)
 {
 	char tmo[32], ctmo[32], dest[4096];
-	char *argv[] = {"rsync",    "--recursive", "--times",       "--delay-updates",
-			tmo,        ctmo,          "--exclude=.*", "--quiet",
-			(char *)src, dest,         NULL};
+	char *argv[] = {"rsync", "--recursive",  "--times", "--delay-updates", tmo,
+	                ctmo,    "--exclude=.*", "--quiet", (char *)src,       dest,
+	                NULL};
 	pid_t pid;
 	int st, rc;
 
@@ -46,21 +46,21 @@ int load_sync(char *const *sources, size_t nsources, const char *staging, unsign
 		clock_gettime(CLOCK_MONOTONIC, &t1);
 		if (rc < 0) {
 			dbl_log(DBL_LOG_ERR, "rsync: cannot run: %s (install the rsync package)",
-				strerror(-rc));
+			        strerror(-rc));
 			return rc;
 		}
 		if (rc) {
 			/* 5: authorisation refused; 10/35: connection; 23/24:
 			 * partial transfer; 30: timeout (rsync(1) EXIT VALUES). */
 			dbl_log(DBL_LOG_ERR,
-				"rsync %s -> %s failed with exit status %d; files from earlier "
-				"fetches are used",
-				sources[i], staging, rc);
+			        "rsync %s -> %s failed with exit status %d; files from earlier "
+			        "fetches are used",
+			        sources[i], staging, rc);
 			failed++;
 			continue;
 		}
 		dbl_log(DBL_LOG_INFO, "rsync %s -> %s: ok (%.1f s)", sources[i], staging,
-			(double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9);
+		        (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9);
 	}
 	return failed;
 }

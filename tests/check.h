@@ -28,8 +28,8 @@ static int check_count;
 		check_count++;                                                                     \
 		if (check_a_ != check_b_) {                                                        \
 			check_failures++;                                                          \
-			fprintf(stderr, "%s:%d: CHECK failed: %s == %s (%lld != %lld)\n", __FILE__, \
-				__LINE__, #a, #b, check_a_, check_b_);                              \
+			fprintf(stderr, "%s:%d: CHECK failed: %s == %s (%lld != %lld)\n",          \
+			        __FILE__, __LINE__, #a, #b, check_a_, check_b_);                   \
 		}                                                                                  \
 	} while (0)
 
@@ -39,9 +39,9 @@ static int check_count;
 		check_count++;                                                                     \
 		if (!check_a_ || !check_b_ || strcmp(check_a_, check_b_) != 0) {                   \
 			check_failures++;                                                          \
-			fprintf(stderr, "%s:%d: CHECK failed: %s == %s (\"%s\" != \"%s\")\n",       \
-				__FILE__, __LINE__, #a, #b, check_a_ ? check_a_ : "(null)",          \
-				check_b_ ? check_b_ : "(null)");                                   \
+			fprintf(stderr, "%s:%d: CHECK failed: %s == %s (\"%s\" != \"%s\")\n",      \
+			        __FILE__, __LINE__, #a, #b, check_a_ ? check_a_ : "(null)",        \
+			        check_b_ ? check_b_ : "(null)");                                   \
 		}                                                                                  \
 	} while (0)
 
@@ -50,7 +50,7 @@ static int check_count;
 	{                                                                                          \
 		void (*tests_[])(void) = {__VA_ARGS__};                                            \
 		for (size_t i_ = 0; i_ < sizeof tests_ / sizeof tests_[0]; i_++)                   \
-			tests_[i_]();                                                                \
+			tests_[i_]();                                                              \
 		printf("%d checks, %d failed\n", check_count, check_failures);                     \
 		return check_failures ? 1 : 0;                                                     \
 	}

@@ -3,7 +3,7 @@
 # Idempotent: only missing packages are installed (apt-get update runs once then).
 set -eu
 BUILD="meson ninja-build pkg-config gcc libuv1-dev libldns-dev liblmdb-dev zlib1g-dev libsystemd-dev"
-TEST="clang rbldnsd bind9-dnsutils bind9-utils unbound curl knot-dnsutils python3 python3-dnspython python3-pytest lmdb-utils procps rsync groff-base man-db systemd dnsdist postfix iproute2 spamassassin rspamd"
+TEST="clang clang-format rbldnsd bind9-dnsutils bind9-utils unbound curl knot-dnsutils python3 python3-dnspython python3-pytest lmdb-utils procps rsync groff-base man-db systemd dnsdist postfix iproute2 spamassassin rspamd"
 case "${1:-all}" in
 build) want="$BUILD" ;;
 *) want="$BUILD $TEST" ;;

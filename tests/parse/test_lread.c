@@ -34,7 +34,8 @@ static long real_cksum(const char *path)
 
 static void test_cksum_vs_binary(void)
 {
-	static const size_t sizes[] = {0, 1, 2, 7, 8, 9, 15, 16, 17, 255, 256, 257, 65535, 65536, 100003};
+	static const size_t sizes[] = {0,  1,   2,   7,   8,     9,     15,    16,
+	                               17, 255, 256, 257, 65535, 65536, 100003};
 	char *buf = malloc(100003);
 	uint32_t x = 12345;
 

@@ -47,8 +47,8 @@ static int rows, rows_failed;
 
 static const char *rcode_name(unsigned rc)
 {
-	static const char *n[] = {"NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP",
-	                          "REFUSED"};
+	static const char *n[] = {"NOERROR",  "FORMERR", "SERVFAIL",
+	                          "NXDOMAIN", "NOTIMP",  "REFUSED"};
 	static char buf[16];
 	if (rc < sizeof n / sizeof n[0])
 		return n[rc];
@@ -197,7 +197,8 @@ static struct qt_resp *row(const char *name, const uint8_t *req, size_t len, boo
 		CHECK((size_t)p->n <= lim);
 		if (p->qd == 1) {
 			ql = question_len(h, len);
-			CHECK(ql > 0 && (size_t)p->n >= 12 + ql && memcmp(p->b + 12, h + 12, ql) == 0);
+			CHECK(ql > 0 && (size_t)p->n >= 12 + ql &&
+			      memcmp(p->b + 12, h + 12, ql) == 0);
 		}
 		if (p->opt) {
 			const uint8_t *o = p->b + p->n - OPT_LEN; /* the OPT ends the reply */
@@ -508,7 +509,8 @@ static void rows_names(void)
 	n = q(b, "2.0.0.127.example.org", T_A);
 	row("out of zone", b, n, false, "REFUSED rd qd=1 an=[] ns=[] ar=[]");
 	n = q(b, "bl.test.org", T_A);
-	row("out of zone (zone name as a prefix)", b, n, false, "REFUSED rd qd=1 an=[] ns=[] ar=[]");
+	row("out of zone (zone name as a prefix)", b, n, false,
+	    "REFUSED rd qd=1 an=[] ns=[] ar=[]");
 	n = q(b, "xbl.test", T_A);
 	row("out of zone (zone name as a suffix of a label)", b, n, false,
 	    "REFUSED rd qd=1 an=[] ns=[] ar=[]");
@@ -550,10 +552,12 @@ static void rows_classes_types(void)
 	row("qtype 0, not listed", b, n, false, "NXDOMAIN aa rd qd=1 an=[] ns=[SOA] ar=[]");
 	for (unsigned t = 250; t <= 255; t++) {
 		static const char *tn[] = {"TSIG", "IXFR", "AXFR", "MAILB", "MAILA", "ANY"};
-		static const char *out[] = {
-		    "NOTIMP rd qd=1 an=[] ns=[] ar=[]",  "REFUSED rd qd=1 an=[] ns=[] ar=[]",
-		    "REFUSED rd qd=1 an=[] ns=[] ar=[]", "NOTIMP rd qd=1 an=[] ns=[] ar=[]",
-		    "NOTIMP rd qd=1 an=[] ns=[] ar=[]",  "NOERROR aa rd qd=1 an=[A,TXT] ns=[] ar=[]"};
+		static const char *out[] = {"NOTIMP rd qd=1 an=[] ns=[] ar=[]",
+		                            "REFUSED rd qd=1 an=[] ns=[] ar=[]",
+		                            "REFUSED rd qd=1 an=[] ns=[] ar=[]",
+		                            "NOTIMP rd qd=1 an=[] ns=[] ar=[]",
+		                            "NOTIMP rd qd=1 an=[] ns=[] ar=[]",
+		                            "NOERROR aa rd qd=1 an=[A,TXT] ns=[] ar=[]"};
 		n = q(b, LISTED, (uint16_t)t);
 		snprintf(name, sizeof name, "qtype %u (%s), listed", t, tn[t - 250]);
 		row(name, b, n, false, out[t - 250]);
@@ -561,7 +565,8 @@ static void rows_classes_types(void)
 	n = q(b, "bl.test", 252);
 	row("qtype 252 (AXFR) at the apex", b, n, false, "REFUSED rd qd=1 an=[] ns=[] ar=[]");
 	n = q(b, "bl.test", 252);
-	row("qtype 252 (AXFR) at the apex over TCP", b, n, true, "REFUSED rd qd=1 an=[] ns=[] ar=[]");
+	row("qtype 252 (AXFR) at the apex over TCP", b, n, true,
+	    "REFUSED rd qd=1 an=[] ns=[] ar=[]");
 	n = q(b, LISTED, 1000);
 	row("qtype 1000, listed", b, n, false, "NOERROR aa rd qd=1 an=[] ns=[SOA] ar=[]");
 	n = q(b, UNLISTED, 1000);
@@ -609,7 +614,8 @@ static void rows_edns(void)
 	n = qe(b, LISTED, T_A, 1232, 0, 0x8000);
 	row("DO=1", b, n, false, "NOERROR aa rd qd=1 an=[A] ns=[] ar=[OPT+do]");
 	n = qe(b, LISTED, T_A, 0, 0, 0);
-	row("EDNS payload 0 (taken as 512)", b, n, false, "NOERROR aa rd qd=1 an=[A] ns=[] ar=[OPT]");
+	row("EDNS payload 0 (taken as 512)", b, n, false,
+	    "NOERROR aa rd qd=1 an=[A] ns=[] ar=[OPT]");
 	n = qe(b, LISTED, T_A, 65535, 0, 0);
 	row("EDNS payload 65535 (clamped to 1232)", b, n, false,
 	    "NOERROR aa rd qd=1 an=[A] ns=[] ar=[OPT]");
@@ -648,9 +654,11 @@ static void rows_rfc8906(void)
 	size_t n, optpos;
 
 	n = qt_req(b, 0x1234, 0x00, "bl.test", T_SOA, C_IN, -1, 0, 0);
-	row("RFC 8906 8.1.1 plain SOA (+norec)", b, n, false, "NOERROR aa qd=1 an=[SOA] ns=[] ar=[]");
+	row("RFC 8906 8.1.1 plain SOA (+norec)", b, n, false,
+	    "NOERROR aa qd=1 an=[SOA] ns=[] ar=[]");
 	n = qt_req(b, 0x1234, 0x00, "bl.test", 1000, C_IN, -1, 0, 0);
-	row("RFC 8906 8.1.2 unknown type 1000", b, n, false, "NOERROR aa qd=1 an=[] ns=[SOA] ar=[]");
+	row("RFC 8906 8.1.2 unknown type 1000", b, n, false,
+	    "NOERROR aa qd=1 an=[] ns=[SOA] ar=[]");
 	n = qt_req(b, 0x1234, 0x00, "bl.test", T_SOA, C_IN, -1, 0, 0);
 	b[3] = 0x10;
 	row("RFC 8906 8.1.3.1 CD=1", b, n, false, "NOERROR aa qd=1 an=[SOA] ns=[] ar=[]");
