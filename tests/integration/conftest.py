@@ -1,30 +1,30 @@
 """Fixtures for the dnsbld end-to-end tests.
 
-The paths of the programs under test come from the environment (set by
-tests/integration/meson.build): DNSBLD and DNSBL_LOAD. Every server is
-started on 127.0.0.1 (and ::1 when the host has it) with port 0, so the
-kernel picks a free port; dnsbld logs the bound ports, which we read back.
-Every server started here is killed in teardown, whatever the test did.
+The shared harness (tests/harness.py) finds the programs under test (DNSBLD
+and DNSBL_LOAD, set by tests/integration/meson.build), writes the test zones,
+runs the loader and starts dnsbld on 127.0.0.1 (and ::1 when the host has
+it) port 0, reading the bound ports back from its log. Every server started
+here is killed in teardown, whatever the test did. This file adds what the
+end-to-end tests need besides: the README's tested blocks, the bundled
+zones, TCP framing, dig.
 """
 
 import os
 import re
 import shutil
-import signal
 import socket
 import struct
 import subprocess
+import sys
 import time
 from pathlib import Path
 
-import dns.exception
-import dns.flags
 import dns.message
-import dns.query
-import dns.rcode
-import dns.rdataclass
-import dns.rdatatype
 import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from harness import (AS_ROOT, SOA_SERIAL, Server as BaseServer, launch, load_ok,  # noqa: E402,F401
+                     make_query, program, server_factory, write_zones)
 
 # --udp-io of every server started here (meson runs some files in both
 # modes: tests/integration/meson.build); tests that count per-thread
@@ -47,16 +47,6 @@ def need(prog, package=None):
                     pytrace=False)
 
 
-def program(var):
-    path = os.environ.get(var)
-    if not path:
-        pytest.fail(f"environment variable {var} (path of the program under test) is not set;"
-                    " run the tests through meson test", pytrace=False)
-    if not os.access(path, os.X_OK):
-        pytest.fail(f"{var}={path} is not an executable", pytrace=False)
-    return path
-
-
 def have_ipv6():
     try:
         with socket.socket(socket.AF_INET6, socket.SOCK_DGRAM) as s:
@@ -67,38 +57,6 @@ def have_ipv6():
 
 
 HAVE_IPV6 = have_ipv6()
-
-# dnsbld refuses to run as root without --user (it drops privileges after
-# binding); the tests run as root in CI, where "--user root" keeps root.
-AS_ROOT = ["--user", "root"] if os.geteuid() == 0 else []
-
-# Zone files: an ip4set with SOA/NS, a default value, a listing, a range with
-# an exclusion inside it; a dnset with "test" and a wildcard.
-SOA_SERIAL = 2024010101
-BL_ZONE = f"""\
-# ip4set test data
-$SOA 3600 ns.bl.test. hostmaster.bl.test. {SOA_SERIAL} 3600 600 86400 300
-$NS 3600 ns.bl.test.
-:127.0.0.2:Listed $
-127.0.0.2
-10.0.0.0/24
-!10.0.0.5
-"""
-
-DBL_ZONE = f"""\
-$SOA 3600 ns.dbl.test. hostmaster.dbl.test. {SOA_SERIAL} 3600 600 86400 300
-$NS 3600 ns.dbl.test.
-:127.0.0.3:Domain $ listed
-test
-.example.com
-"""
-
-
-def write_zones(zdir, bl_extra=""):
-    zdir.mkdir(parents=True, exist_ok=True)
-    (zdir / "bl").write_text(BL_ZONE + bl_extra)
-    (zdir / "dbl").write_text(DBL_ZONE)
-    return [f"bl.test:ip4set:{zdir / 'bl'}", f"dbl.test:dnset:{zdir / 'dbl'}"]
 
 
 def readme_block(tag):
@@ -125,11 +83,7 @@ def bundled_specs():
 
 def run_loader(db, specs):
     """Run dnsbl-load; fail the test with its output if it does not exit 0."""
-    p = subprocess.run([program("DNSBL_LOAD"), "--db", str(db)] + specs,
-                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=60)
-    if p.returncode != 0:
-        pytest.fail(f"dnsbl-load exited {p.returncode}:\n{p.stdout}{p.stderr}", pytrace=False)
-    return p
+    return load_ok(db, specs)
 
 
 def help_options(text):
@@ -142,11 +96,6 @@ def help_options(text):
         if m:
             opts.update(re.findall(r"--([a-z][a-z0-9-]+)", m.group(1)))
     return opts
-
-
-def make_query(name, rdtype="A", rdclass="IN", **kw):
-    return dns.message.make_query(name, dns.rdatatype.from_text(rdtype),
-                                  dns.rdataclass.from_text(rdclass), **kw)
 
 
 def frame(msg):
@@ -194,32 +143,8 @@ def wait_closed(sock, timeout):
     return None
 
 
-class Server:
-    """A running dnsbld; stop() or kill() it (teardown always kills)."""
-
-    def __init__(self, proc, log, db, addrs):
-        self.proc, self.log, self.db, self.addrs = proc, log, db, addrs
-        self.host, self.port = addrs[0]
-
-    def log_text(self):
-        return self.log.read_text(errors="replace")
-
-    def udp(self, q, host=None, port=None, timeout=2.0):
-        return dns.query.udp(q, host or self.host, timeout=timeout, port=port or self.port)
-
-    def tcp(self, q, host=None, port=None, timeout=2.0):
-        return dns.query.tcp(q, host or self.host, timeout=timeout, port=port or self.port)
-
-    def query(self, name, rdtype="A", tcp=False, timeout=2.0, **kw):
-        q = make_query(name, rdtype, **kw)
-        return self.tcp(q, timeout=timeout) if tcp else self.udp(q, timeout=timeout)
-
-    def connect(self, host=None, port=None):
-        fam = socket.AF_INET6 if ":" in (host or self.host) else socket.AF_INET
-        s = socket.socket(fam, socket.SOCK_STREAM)
-        s.settimeout(3.0)
-        s.connect((host or self.host, port or self.port))
-        return s
+class Server(BaseServer):
+    """A running dnsbld (tests/harness.py) that can also run dig against itself."""
 
     def dig(self, *args, host=None, port=None):
         """Run dig against this server; returns stdout (fails on dig errors)."""
@@ -229,20 +154,6 @@ class Server:
                            text=True, timeout=15)
         assert p.returncode == 0, f"dig {' '.join(args)} exited {p.returncode}: {p.stderr}"
         return p.stdout
-
-    def stop(self, sig=signal.SIGTERM):
-        """Send sig and return the exit status (fails if it hangs)."""
-        self.proc.send_signal(sig)
-        try:
-            return self.proc.wait(STOP_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            self.kill()
-            pytest.fail(f"dnsbld did not exit within {STOP_TIMEOUT}s of signal {sig}")
-
-    def kill(self):
-        if self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait(STOP_TIMEOUT)
 
 
 def start_dnsbld(db, log, *extra, ipv6=HAVE_IPV6, wait_answer=True, argv=None, nlisten=1,
@@ -259,52 +170,14 @@ def start_dnsbld(db, log, *extra, ipv6=HAVE_IPV6, wait_answer=True, argv=None, n
     else:
         listens = [None] * nlisten
         args = [program("DNSBLD")] + AS_ROOT + list(argv)
-    with open(log, "w") as logf:
-        proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=logf, stderr=logf,
-                                env=env)
-    addrs = []
-    deadline = time.monotonic() + START_TIMEOUT
-    try:
-        while True:
-            text = log.read_text(errors="replace")
-            found = re.findall(r"listening on (\d+\.\d+\.\d+\.\d+|\[[0-9a-fA-F:]+\]):(\d+)", text)
-            if len(found) == len(listens):
-                addrs = [(h.strip("[]"), int(p)) for h, p in found]
-                break
-            if proc.poll() is not None:
-                pytest.fail(f"dnsbld exited {proc.returncode} at start:\n{text}", pytrace=False)
-            if time.monotonic() > deadline:
-                pytest.fail(f"dnsbld did not report its listen addresses:\n{text}", pytrace=False)
-            time.sleep(0.02)
-        srv = Server(proc, log, db, addrs)
-        while wait_answer:
-            try:
-                srv.udp(make_query("version.bind", "TXT", "CH"), timeout=0.3)
-                break
-            except dns.exception.Timeout:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail(f"dnsbld does not answer:\n{srv.log_text()}", pytrace=False)
-        return srv
-    except BaseException:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-        raise
+    return launch(args, log, db, nlisten=len(listens), start_timeout=START_TIMEOUT,
+                  stop_timeout=STOP_TIMEOUT, wait_answer=wait_answer, cls=Server, env=env)
 
 
 @pytest.fixture
 def dnsbld(tmp_path):
     """Factory: dnsbld(db, *options) starts a server; all are killed at teardown."""
-    servers = []
-
-    def start(db, *extra, **kw):
-        srv = start_dnsbld(db, tmp_path / f"dnsbld-{len(servers)}.log", *extra, **kw)
-        servers.append(srv)
-        return srv
-
-    yield start
-    for srv in servers:
-        srv.kill()
+    yield from server_factory(tmp_path, start_dnsbld)
 
 
 @pytest.fixture

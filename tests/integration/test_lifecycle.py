@@ -12,7 +12,7 @@ import dns.rcode
 import dns.rdatatype
 import pytest
 
-from conftest import AS_ROOT, make_query, program, run_loader, write_zones
+from conftest import AS_ROOT, program, run_loader, write_zones
 
 
 def a_addrs(msg):

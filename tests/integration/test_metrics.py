@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from conftest import make_query, start_dnsbld, wait_closed
+from conftest import make_query, wait_closed
 
 SAMPLE = re.compile(r'^([a-z_]+)(?:\{(.*)\})? (\S+)$')
 

@@ -5,7 +5,6 @@ import time
 
 import dns.rcode
 import dns.rdatatype
-import pytest
 
 from conftest import frame, make_query, read_framed, wait_closed
 
