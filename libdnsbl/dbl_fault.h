@@ -4,8 +4,8 @@
  * loader kills itself with SIGKILL there), so tests can prove that a loader
  * killed at any stage leaves the served data intact. Points: after-parse,
  * mid-write, before-publish; disk-full raises SIGBUS at mid-write instead
- * (what a write fault in the WRITEMAP map gets when the disk is full). Unset in production: one
- * getenv per call site, never on the query path.
+ * (what a write fault in the WRITEMAP map gets when the disk is full).
+ * Unset in production: one getenv per call site, never on the query path.
  */
 #ifndef DBL_FAULT_H
 #define DBL_FAULT_H

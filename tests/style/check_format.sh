@@ -1,9 +1,10 @@
 #!/bin/sh
 # tests/style/check_format.sh SRCDIR - fail when a C source or header under
 # SRCDIR's bench/ dnsd/ libdnsbl/ loader/ tests/ zones/ differs from what
-# clang-format makes of it with the project's .clang-format (the style rule the developers' guide sets). Prints the files
-# and the first lines of each difference. Exit 77 (meson: skipped) only when
-# clang-format is not installed; tests/deps.sh installs it.
+# clang-format makes of it with the project's .clang-format (the style rule
+# the developers' guide sets). Prints the files and the first lines of each
+# difference. Exit 77 (meson: skipped) only when clang-format is not
+# installed; tests/deps.sh installs it.
 set -u
 src="${1:-.}"
 command -v clang-format >/dev/null 2>&1 || { echo "clang-format not installed"; exit 77; }
