@@ -37,7 +37,9 @@ static bool smaps_flags(const char *path, char *out, size_t outlen)
 		if ((sp = strchr(line, ' ')) && strchr(line, '-') && strchr(line, '-') < sp)
 			inside = n >= plen && strcmp(line + n - plen, path) == 0;
 		else if (inside && strncmp(line, "VmFlags:", 8) == 0) {
-			snprintf(out, outlen, "%s", line + 8);
+			size_t l = strlen(line + 8) < outlen ? strlen(line + 8) : outlen - 1;
+			memcpy(out, line + 8, l); /* flags only: a short prefix is enough */
+			out[l] = '\0';
 			found = true;
 		}
 	}
