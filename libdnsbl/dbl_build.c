@@ -26,6 +26,7 @@
 #include "dbl_names.h"
 #include "dbl_schema.h"
 #include "dbl_sweep.h"
+#include "dbl_tupmap.h"
 #include "dbl_vset.h"
 
 /* Scope being built: its datasets in command-line order. */
@@ -59,60 +60,58 @@ static int addr_vset_encode(struct dbl_intern *in, struct dbl_vset_buf *vb, stru
 /* vsid of each single value, per dataset of the scope (0 = not interned
  * yet): most merged segments carry exactly one value (2 M XBL addresses
  * share one), and encoding + hashing it again per segment was a tenth of
- * the load time. Pairs: a segment covered by one value of each of two
- * datasets (an XBL address inside a PBL range: a third of the intervals
- * at scale 1, more at scale 10) comes from a handful of value pairs, so a
- * small direct-mapped table of recent pairs answers most of them. The ids
- * are what dbl_intern would return, so the file is unchanged. */
-#define VPAIR_SLOTS   4096
-#define VPAIR_VID_MAX (1 << 24) /* vids packed in 24 bits of the key */
-
-struct vpair {
-	uint64_t key;  /* d0 << 56 | v0 << 32 | d1 << 24 | v1 */
-	uint32_t vsid; /* 0: empty */
-};
+ * the load time. Every other segment (an XBL address inside a PBL range,
+ * or inside both a PBL range and an SBL block) is looked up by its list of
+ * (dataset, value) words in a tuple map: the answer depends on nothing
+ * else, and at scale 10 encoding and interning each such segment again
+ * was the largest user-space cost of the load (dbl_intern_blob and its
+ * memcmp, 12 % of the samples). The ids are what dbl_intern returns, so
+ * the file is unchanged. */
+#define VWORD_VID_MAX (1u << 24) /* vid in the low 24 bits, dataset in the top 8 */
 
 struct vcache {
 	uint32_t *v[256];
-	struct vpair *pair; /* VPAIR_SLOTS, allocated on first use */
+	struct dbl_tupmap multi;
 };
 
 static void vcache_free(struct vcache *c)
 {
 	for (size_t d = 0; d < 256; d++)
 		free(c->v[d]);
-	free(c->pair);
+	dbl_tupmap_free(&c->multi);
 }
 
-/* The cache slot for a segment of one value, or of two single values
- * from two datasets; NULL when the cache does not apply. *key is the key
- * the slot must hold for a hit (0 for single values). */
+/* The cache slot for a segment's vsid (*slot = 0: not known yet), or
+ * *slot = NULL when the cache does not apply (a vid over 24 bits, or more
+ * values than a tuple holds). */
 static int vcache_slot(struct vcache *vc, const struct bscope *bs, const struct dbl_swout *per,
-                       const uint32_t *segds, const int32_t *refs, uint32_t nrefs, uint32_t **slot,
-                       struct vpair **pslot, uint64_t *key)
+                       const uint32_t *segds, const int32_t *refs, uint32_t nrefs, uint32_t **slot)
 {
 	const struct dbl_swseg *s0 = &per->seg[refs[0]];
+	uint32_t key[DBL_TUPMAP_MAXLEN];
+	size_t n = 0;
+	int rc;
 
 	*slot = NULL;
-	*pslot = NULL;
 	if (nrefs == 1 && s0->count == 1) {
 		uint32_t d = segds[refs[0]];
 		int32_t vid = per->pool[s0->first];
 		if (!vc->v[d] && !(vc->v[d] = calloc(bs->ds[d]->nvalues + 1, sizeof(uint32_t))))
 			return -ENOMEM;
 		*slot = &vc->v[d][vid];
-	} else if (nrefs == 2 && s0->count == 1 && per->seg[refs[1]].count == 1) {
-		uint64_t v0 = (uint32_t)per->pool[s0->first];
-		uint64_t v1 = (uint32_t)per->pool[per->seg[refs[1]].first];
-		if (v0 >= VPAIR_VID_MAX || v1 >= VPAIR_VID_MAX)
-			return 0;
-		if (!vc->pair && !(vc->pair = calloc(VPAIR_SLOTS, sizeof *vc->pair)))
-			return -ENOMEM;
-		*key =
-		    (uint64_t)segds[refs[0]] << 56 | v0 << 32 | (uint64_t)segds[refs[1]] << 24 | v1;
-		*pslot = &vc->pair[(*key * 0x9E3779B97F4A7C15u) >> 52]; /* 52: 4096 slots */
+		return 0;
 	}
-	return 0;
+	for (uint32_t r = 0; r < nrefs; r++) {
+		const struct dbl_swseg *s = &per->seg[refs[r]];
+		for (uint32_t j = 0; j < s->count; j++) {
+			uint32_t vid = (uint32_t)per->pool[s->first + j];
+			if (vid >= VWORD_VID_MAX || n == DBL_TUPMAP_MAXLEN)
+				return 0;
+			key[n++] = segds[refs[r]] << 24 | vid;
+		}
+	}
+	rc = dbl_tupmap_find(&vc->multi, key, n, slot);
+	return rc == -EINVAL ? 0 : rc;
 }
 
 /* The value set of one merged segment, through the cache where it applies. */
@@ -121,9 +120,7 @@ static int addr_vset(struct dbl_intern *in, struct dbl_vset_buf *vb, struct bsco
                      uint32_t nrefs, struct vcache *vc, uint32_t *vsid)
 {
 	uint32_t *slot;
-	struct vpair *ps;
-	uint64_t key = 0;
-	int rc = vcache_slot(vc, bs, per, segds, refs, nrefs, &slot, &ps, &key);
+	int rc = vcache_slot(vc, bs, per, segds, refs, nrefs, &slot);
 
 	if (rc)
 		return rc;
@@ -131,16 +128,10 @@ static int addr_vset(struct dbl_intern *in, struct dbl_vset_buf *vb, struct bsco
 		*vsid = *slot;
 		return 0;
 	}
-	if (ps && ps->vsid && ps->key == key) {
-		*vsid = ps->vsid;
-		return 0;
-	}
 	if ((rc = addr_vset_encode(in, vb, bs, per, segds, refs, nrefs, vsid)) != 0)
 		return rc;
 	if (slot)
 		*slot = *vsid;
-	if (ps)
-		*ps = (struct vpair){key, *vsid};
 	return 0;
 }
 
@@ -223,7 +214,7 @@ static int build_addr(struct dbl_bwriter *w, struct dbl_intern *in, struct bscop
 	struct dbl_swent *e = NULL;
 	uint32_t *segds = NULL;
 	struct dbl_vset_buf vb = {0};
-	struct vcache vc = {{0}, NULL};
+	struct vcache vc = {{0}, {0}};
 	size_t cap = 0, nsegs_total;
 	int rc = 0;
 	dbl_u128 plo = 0, phi = 0;
@@ -625,24 +616,31 @@ static int put_meta(struct dbl_bwriter *w, const struct dbl_build_opts *o, size_
 	return dbl_bwriter_put(w, w->meta, "zones", 5, b, 4, 0);
 }
 
+struct name_writer {
+	struct dbl_bwriter *w;
+	uint32_t scope;
+	size_t *count;
+};
+
+static int put_name(void *ctx, const uint8_t *key, uint8_t keylen, uint32_t exact, uint32_t wild)
+{
+	struct name_writer *nw = ctx;
+	uint8_t k[4 + DBL_NAMEKEY_MAX], v[8];
+
+	dbl_put_u32(k, nw->scope);
+	memcpy(k + 4, key, keylen);
+	dbl_put_u32(v, exact);
+	dbl_put_u32(v + 4, wild);
+	(*nw->count)++;
+	return dbl_bwriter_put(nw->w, nw->w->name, k, 4u + keylen, v, 8, MDB_APPEND);
+}
+
 static int write_names(struct dbl_bwriter *w, struct dbl_intern *in, struct bscope *bs,
                        size_t *count)
 {
-	struct dbl_namerecs recs = {0};
-	int rc = dbl_names_build(bs->ds, bs->nds, in, &recs);
+	struct name_writer nw = {w, bs->sc->id, count};
 
-	for (size_t i = 0; rc == 0 && i < recs.n; i++) {
-		const struct dbl_namerec_out *r = &recs.v[i];
-		uint8_t k[4 + DBL_NAMEKEY_MAX], v[8];
-		dbl_put_u32(k, bs->sc->id);
-		memcpy(k + 4, r->key, r->keylen);
-		dbl_put_u32(v, r->exact);
-		dbl_put_u32(v + 4, r->wild);
-		rc = dbl_bwriter_put(w, w->name, k, 4u + r->keylen, v, 8, MDB_APPEND);
-	}
-	*count += recs.n;
-	dbl_namerecs_free(&recs);
-	return rc;
+	return dbl_names_build(bs->ds, bs->nds, in, put_name, &nw);
 }
 
 static int write_vsets(struct dbl_bwriter *w, const struct dbl_intern *in)

@@ -26,6 +26,8 @@ struct dbl_bwriter {
 	MDB_env *env;
 	MDB_txn *txn;
 	MDB_dbi meta, zone, ip4, ip6, name, vset;
+	MDB_cursor *cur; /* open on curdbi in txn, or NULL; closed before every commit */
+	MDB_dbi curdbi;
 	size_t puts;
 	size_t kill_at; /* fault injection: kill_sig after this many puts (0 = off) */
 	int kill_sig;   /* SIGKILL (mid-write) or SIGBUS (disk-full) */

@@ -18,6 +18,7 @@ void dbl_intern_free(struct dbl_intern *in)
 {
 	free(in->arena);
 	free(in->off);
+	free(in->hash);
 	free(in->slots);
 	memset(in, 0, sizeof *in);
 }
@@ -74,12 +75,26 @@ int dbl_intern_add_rr(struct dbl_vset_buf *vb, uint32_t ttl, uint16_t type, cons
 	return 0;
 }
 
+/* Eight bytes per step (multiply-xorshift): at scale 10 there are 750 k
+ * distinct value sets of about a hundred bytes each, and a byte-at-a-time
+ * hash over every one was most of the interning cost. */
 static uint32_t blob_hash(const uint8_t *p, size_t n)
 {
-	uint32_t h = 2166136261u;
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ p[i]) * 16777619u;
-	return h ? h : 1;
+	uint64_t h = 0x9E3779B97F4A7C15u ^ n, w;
+	size_t i = 0;
+
+	for (; i + 8 <= n; i += 8) {
+		memcpy(&w, p + i, 8);
+		h = (h ^ w) * 0xBF58476D1CE4E5B9u;
+		h ^= h >> 31;
+	}
+	if (i < n) {
+		w = 0;
+		memcpy(&w, p + i, n - i);
+		h = (h ^ w) * 0xBF58476D1CE4E5B9u;
+		h ^= h >> 31;
+	}
+	return (uint32_t)(h ^ h >> 32);
 }
 
 void dbl_intern_get(const struct dbl_intern *in, uint32_t vsid, const uint8_t **blob, size_t *len)
@@ -97,11 +112,7 @@ static int grow_slots(struct dbl_intern *in)
 	if (!s)
 		return -ENOMEM;
 	for (uint32_t id = DBL_VSID_FIRST; id < in->next; id++) {
-		const uint8_t *b;
-		size_t n;
-		uint32_t h;
-		dbl_intern_get(in, id, &b, &n);
-		h = blob_hash(b, n) & (size - 1);
+		uint32_t h = in->hash[id - DBL_VSID_FIRST] & (size - 1);
 		while (s[h])
 			h = (h + 1) & (size - 1);
 		s[h] = id;
@@ -128,7 +139,7 @@ int dbl_intern_blob(struct dbl_intern *in, const uint8_t *blob, size_t len, uint
 {
 	struct dbl_vset_buf view = {(uint8_t *)blob, len, len, 0};
 	struct dbl_vset_buf *vb = &view;
-	uint32_t h;
+	uint32_t h, full;
 
 	if (len > 0xFFFF) /* the offset table keeps 16 bits of length */
 		return DBL_ETOOBIG;
@@ -146,16 +157,18 @@ int dbl_intern_blob(struct dbl_intern *in, const uint8_t *blob, size_t len, uint
 	if (!in->slots || (in->next - DBL_VSID_FIRST + 1) * 2 > in->mask)
 		if (grow_slots(in))
 			return -ENOMEM;
-	h = blob_hash(vb->b, vb->len) & in->mask;
-	while (in->slots[h]) {
+	full = blob_hash(vb->b, vb->len);
+	h = full & in->mask;
+	for (; in->slots[h]; h = (h + 1) & in->mask) {
 		const uint8_t *b;
 		size_t n;
+		if (in->hash[in->slots[h] - DBL_VSID_FIRST] != full)
+			continue; /* the stored hash spares a visit to the arena */
 		dbl_intern_get(in, in->slots[h], &b, &n);
 		if (n == vb->len && memcmp(b, vb->b, n) == 0) {
 			*vsid = in->last = in->slots[h];
 			return 0;
 		}
-		h = (h + 1) & in->mask;
 	}
 	if (in->alen + vb->len > in->acap) {
 		size_t cap = in->acap ? in->acap * 2 : 65536;
@@ -171,12 +184,17 @@ int dbl_intern_blob(struct dbl_intern *in, const uint8_t *blob, size_t len, uint
 	if (in->noff == in->capoff) {
 		size_t cap = in->capoff ? in->capoff * 2 : 1024;
 		uint64_t *o = realloc(in->off, cap * sizeof *o);
+		uint32_t *hs;
 		if (!o)
 			return -ENOMEM;
 		in->off = o;
+		if (!(hs = realloc(in->hash, cap * sizeof *hs)))
+			return -ENOMEM;
+		in->hash = hs;
 		in->capoff = cap;
 	}
 	memcpy(in->arena + in->alen, vb->b, vb->len);
+	in->hash[in->noff] = full;
 	in->off[in->noff++] = ((uint64_t)in->alen << 16) | vb->len;
 	in->alen += vb->len;
 	in->slots[h] = in->next;

@@ -18,7 +18,8 @@ struct dbl_intern {
 	uint32_t last;  /* vsid returned last (0 = none): fast path for runs */
 	uint8_t *arena; /* all blobs back to back, owned */
 	size_t alen, acap;
-	uint64_t *off; /* vsid - DBL_VSID_FIRST -> offset<<16 | length, owned */
+	uint64_t *off;  /* vsid - DBL_VSID_FIRST -> offset<<16 | length, owned */
+	uint32_t *hash; /* vsid - DBL_VSID_FIRST -> blob hash, owned (same size as off) */
 	size_t noff, capoff;
 	uint32_t *slots; /* hash slots holding vsids, owned */
 	uint32_t mask;

@@ -154,20 +154,6 @@ static int add_ancestor(struct dbl_vset_buf *vb, struct dbl_dsdata *const *ds,
 	return 0;
 }
 
-static int out_push(struct dbl_namerecs *o, const struct nent *g, uint32_t exact, uint32_t wild)
-{
-	if (o->n == o->cap) {
-		size_t cap = o->cap ? o->cap * 2 : 256;
-		struct dbl_namerec_out *v = realloc(o->v, cap * sizeof *v);
-		if (!v)
-			return -ENOMEM;
-		o->v = v;
-		o->cap = cap;
-	}
-	o->v[o->n++] = (struct dbl_namerec_out){g->key, g->keylen, exact, wild};
-	return 0;
-}
-
 /* Merged vsid for one kind (exact or wild) at group g. */
 static int merge_kind(struct dbl_intern *in, struct dbl_vset_buf *vb, struct dbl_dsdata *const *ds,
                       size_t nds, const struct nent *g, size_t n, bool wild, const struct frame *st,
@@ -194,7 +180,7 @@ static int merge_kind(struct dbl_intern *in, struct dbl_vset_buf *vb, struct dbl
 }
 
 int dbl_names_build(struct dbl_dsdata *const *ds, size_t nds, struct dbl_intern *in,
-                    struct dbl_namerecs *out)
+                    dbl_namerec_fn fn, void *ctx)
 {
 	struct nent *e;
 	struct frame st[DBL_NAME_MAX]; /* 127 labels at most: RFC 1035 */
@@ -248,7 +234,7 @@ int dbl_names_build(struct dbl_dsdata *const *ds, size_t nds, struct dbl_intern 
 		 * non-terminal rule needs listed data, contract 6.5). */
 		if (rc == 0 && !(exact <= DBL_VSID_EMPTY && wild <= DBL_VSID_EMPTY &&
 		                 (nst == 0 || st[nst - 1].wild <= DBL_VSID_EMPTY)))
-			rc = out_push(out, &e[i], exact, wild);
+			rc = fn(ctx, e[i].key, e[i].keylen, exact, wild);
 		for (size_t k = i; k < j; k++)
 			has_wild |= e[k].wild;
 		if (has_wild && nst < sizeof st / sizeof st[0])
@@ -256,14 +242,7 @@ int dbl_names_build(struct dbl_dsdata *const *ds, size_t nds, struct dbl_intern 
 			    &e[i], j - i, (uint8_t)dbl_namekey_labels(e[i].key, e[i].keylen), wild};
 		i = j;
 	}
-	/* out->v[].key points into the datasets, not into e. */
 	free(e);
 	dbl_vset_buf_free(&vb);
 	return rc;
-}
-
-void dbl_namerecs_free(struct dbl_namerecs *r)
-{
-	free(r->v);
-	memset(r, 0, sizeof *r);
 }

@@ -16,21 +16,18 @@
 #include "dbl_dataset.h"
 #include "dbl_intern.h"
 
-struct dbl_namerec_out {
-	const uint8_t *key; /* borrowed from the datasets */
-	uint8_t keylen;
-	uint32_t exact, wild;
-};
+/* Called once per record, in ascending key order. key[0..keylen) is
+ * borrowed from the datasets for the duration of the call. A nonzero
+ * return stops the build and is returned by dbl_names_build. */
+typedef int (*dbl_namerec_fn)(void *ctx, const uint8_t *key, uint8_t keylen, uint32_t exact,
+                              uint32_t wild);
 
-struct dbl_namerecs {
-	struct dbl_namerec_out *v; /* owned, ascending key order */
-	size_t n, cap;
-};
-
-/* Build records for ds[0..nds) (one scope). Value sets are interned in in.
- * Returns 0 or -ENOMEM / DBL_ETOOBIG. */
+/* Build the records for ds[0..nds) (one scope) and hand each to fn as soon
+ * as it is merged, while its key is still in the CPU cache: at scale 10
+ * (5 M names) reading the keys again afterwards, in key order and so in no
+ * order in memory, was a tenth of the load. Value sets are interned in in.
+ * Returns 0, -ENOMEM / DBL_ETOOBIG, or fn's nonzero return. */
 int dbl_names_build(struct dbl_dsdata *const *ds, size_t nds, struct dbl_intern *in,
-                    struct dbl_namerecs *out);
-void dbl_namerecs_free(struct dbl_namerecs *r);
+                    dbl_namerec_fn fn, void *ctx);
 
 #endif
