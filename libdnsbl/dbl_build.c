@@ -21,6 +21,7 @@
 #include "dbl_db.h"
 #include "dbl_err.h"
 #include "dbl_intern.h"
+#include "dbl_ip4blk.h"
 #include "dbl_log.h"
 #include "dbl_name.h"
 #include "dbl_names.h"
@@ -135,22 +136,42 @@ static int addr_vset(struct dbl_intern *in, struct dbl_vset_buf *vb, struct bsco
 	return 0;
 }
 
-static int put_interval(struct dbl_bwriter *w, int fam, uint32_t scope, dbl_u128 lo, dbl_u128 hi,
-                        uint32_t vsid)
+/* Write the IPv4 block b (if it holds runs) and empty it. */
+static int flush_ip4(struct dbl_bwriter *w, uint32_t scope, struct dbl_ip4blk *b)
 {
-	uint8_t k[20], v[20], b[16];
+	uint8_t k[8], v[DBL_IP4BLK_MAX];
+	size_t vl;
 
+	if (b->n == 0)
+		return 0;
 	dbl_put_u32(k, scope);
+	dbl_put_u32(k + 4, b->last[b->n - 1]);
+	vl = dbl_ip4blk_encode(b, v);
+	b->n = 0;
+	return dbl_bwriter_put(w, w->ip4, k, 8, v, vl, MDB_APPEND);
+}
+
+/* One interval, in ascending order: IPv4 ones go into blocks of runs,
+ * IPv6 ones are a record each. */
+static int put_interval(struct dbl_bwriter *w, int fam, uint32_t scope, struct dbl_ip4blk *b,
+                        dbl_u128 lo, dbl_u128 hi, uint32_t vsid)
+{
+	uint8_t k[20], v[20], bytes[16];
+	int rc;
+
 	if (fam == 4) {
-		dbl_put_u32(k + 4, (uint32_t)hi);
-		dbl_put_u32(v, (uint32_t)lo);
-		dbl_put_u32(v + 4, vsid);
-		return dbl_bwriter_put(w, w->ip4, k, 8, v, 8, MDB_APPEND);
+		if (dbl_ip4blk_add(b, (uint32_t)lo, (uint32_t)hi, vsid))
+			return 0;
+		if ((rc = flush_ip4(w, scope, b)))
+			return rc;
+		dbl_ip4blk_add(b, (uint32_t)lo, (uint32_t)hi, vsid); /* an empty block takes it */
+		return 0;
 	}
-	dbl_u128_to_bytes(hi, b);
-	memcpy(k + 4, b, 16);
-	dbl_u128_to_bytes(lo, b);
-	memcpy(v, b, 16);
+	dbl_put_u32(k, scope);
+	dbl_u128_to_bytes(hi, bytes);
+	memcpy(k + 4, bytes, 16);
+	dbl_u128_to_bytes(lo, bytes);
+	memcpy(v, bytes, 16);
 	dbl_put_u32(v + 16, vsid);
 	return dbl_bwriter_put(w, w->ip6, k, 20, v, 20, MDB_APPEND);
 }
@@ -215,6 +236,7 @@ static int build_addr(struct dbl_bwriter *w, struct dbl_intern *in, struct bscop
 	uint32_t *segds = NULL;
 	struct dbl_vset_buf vb = {0};
 	struct vcache vc = {{0}, {0}};
+	struct dbl_ip4blk blk = {0};
 	size_t cap = 0, nsegs_total;
 	int rc = 0;
 	dbl_u128 plo = 0, phi = 0;
@@ -284,7 +306,7 @@ static int build_addr(struct dbl_bwriter *w, struct dbl_intern *in, struct bscop
 				phi = all.seg[s].hi; /* same answer: one interval */
 				continue;
 			}
-			if (have && (rc = put_interval(w, fam, bs->sc->id, plo, phi, pvs)))
+			if (have && (rc = put_interval(w, fam, bs->sc->id, &blk, plo, phi, pvs)))
 				goto out;
 			(*nintervals)++;
 			plo = all.seg[s].lo;
@@ -293,8 +315,8 @@ static int build_addr(struct dbl_bwriter *w, struct dbl_intern *in, struct bscop
 			have = 1;
 		}
 	} while (more > 0);
-	if (have)
-		rc = put_interval(w, fam, bs->sc->id, plo, phi, pvs);
+	if (have && (rc = put_interval(w, fam, bs->sc->id, &blk, plo, phi, pvs)) == 0)
+		rc = flush_ip4(w, bs->sc->id, &blk);
 out:
 	free(e);
 	free(segds);
@@ -496,7 +518,9 @@ static int remap_vsid(struct remap *m, struct dbl_intern *in, struct dbl_rtxn *r
 }
 
 /* Copy every record of old scope `from` in one key space as scope `to`,
- * remapping the vsids in the value (ip: the last 4 bytes; name: both). */
+ * remapping the vsids in the value (ip4: each listed run's; ip6: the last
+ * 4 bytes; name: both). *count grows by the intervals (ip4: listed runs)
+ * or names copied. */
 static int copy_space(struct dbl_bwriter *w, MDB_dbi dst, struct dbl_rtxn *r, MDB_dbi src,
                       uint32_t from, uint32_t to, struct remap *m, struct dbl_intern *in,
                       size_t *count)
@@ -511,27 +535,35 @@ static int copy_space(struct dbl_bwriter *w, MDB_dbi dst, struct dbl_rtxn *r, MD
 		return dbl_err_from_mdb(rc);
 	for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); rc == 0;
 	     rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
-		uint8_t nk[4 + DBL_NAMEKEY_MAX + 16], nv[40];
+		uint8_t nk[4 + DBL_NAMEKEY_MAX + 16], nv[DBL_IP4BLK_MAX];
 		size_t nvs = v.mv_size >= 8 && v.mv_size <= sizeof nv ? v.mv_size : 0;
+		uint32_t runs = dst == w->ip4 ? dbl_ip4blk_runs(nvs) : 0;
 		if (k.mv_size < 4 || k.mv_size > sizeof nk || dbl_get_u32(k.mv_data) != from)
 			break;
-		if (!nvs) {
+		if (!nvs || (dst == w->ip4 && !runs)) {
 			rc = DBL_ECORRUPT;
 			break;
 		}
 		memcpy(nk, k.mv_data, k.mv_size);
 		dbl_put_u32(nk, to);
 		memcpy(nv, v.mv_data, nvs);
-		/* ip values end in one vsid; name values are two vsids. */
-		for (size_t off = (dst == w->name ? 0 : nvs - 4); off + 4 <= nvs; off += 4) {
-			uint32_t nid;
-			if ((rc = remap_vsid(m, in, r, dbl_get_u32(nv + off), &nid)))
+		/* ip4: a vsid after each run's last (0: a gap, kept); ip6: one
+		 * vsid at the end; name: two vsids. */
+		for (size_t off = dst == w->name  ? 0
+		                  : dst == w->ip4 ? 8
+		                                  : nvs - 4;
+		     off + 4 <= nvs; off += dst == w->ip4 ? 8 : 4) {
+			uint32_t old = dbl_get_u32(nv + off), nid;
+			if (dst == w->ip4 && old == 0)
+				continue;
+			if ((rc = remap_vsid(m, in, r, old, &nid)))
 				goto out;
 			dbl_put_u32(nv + off, nid);
+			*count += dst == w->ip4;
 		}
 		if ((rc = dbl_bwriter_put(w, dst, nk, k.mv_size, nv, nvs, MDB_APPEND)))
 			goto out;
-		(*count)++;
+		*count += dst != w->ip4;
 	}
 	rc = rc == MDB_NOTFOUND ? 0 : dbl_err_from_mdb(rc);
 out:

@@ -17,6 +17,7 @@
 
 #include "dbl_db.h"
 #include "dbl_err.h"
+#include "dbl_ip4blk.h"
 #include "dbl_log.h"
 #include "dbl_schema.h"
 
@@ -457,12 +458,9 @@ int dbl_lookup_ip4(struct dbl_rtxn *r, uint32_t scope, uint32_t addr, uint32_t *
 	dbl_put_u32(kb + 4, addr);
 	if (get_range(r, DBL_BT_IP4, r->c_ip4, &k, &v) != 0)
 		return DBL_ENOTFOUND;
-	if (k.mv_size != 8 || v.mv_size != 8 || dbl_get_u32(k.mv_data) != scope)
+	if (k.mv_size != 8 || dbl_get_u32(k.mv_data) != scope)
 		return DBL_ENOTFOUND;
-	if (dbl_get_u32(v.mv_data) > addr)
-		return DBL_ENOTFOUND; /* addr lies in a gap before this interval */
-	*vsid = dbl_get_u32((const uint8_t *)v.mv_data + 4);
-	return 0;
+	return dbl_ip4blk_find(v.mv_data, v.mv_size, addr, vsid);
 }
 
 int dbl_lookup_ip4_any(struct dbl_rtxn *r, uint32_t scope, uint32_t lo, uint32_t hi)
@@ -476,9 +474,9 @@ int dbl_lookup_ip4_any(struct dbl_rtxn *r, uint32_t scope, uint32_t lo, uint32_t
 	dbl_put_u32(kb + 4, lo);
 	if (get_range(r, DBL_BT_IP4, r->c_ip4, &k, &v) != 0)
 		return DBL_ENOTFOUND;
-	if (k.mv_size != 8 || v.mv_size != 8 || dbl_get_u32(k.mv_data) != scope)
+	if (k.mv_size != 8 || dbl_get_u32(k.mv_data) != scope)
 		return DBL_ENOTFOUND;
-	return dbl_get_u32(v.mv_data) <= hi ? 0 : DBL_ENOTFOUND;
+	return dbl_ip4blk_any(v.mv_data, v.mv_size, lo, hi);
 }
 
 int dbl_lookup_ip6(struct dbl_rtxn *r, uint32_t scope, const uint8_t addr[16], uint32_t *vsid)

@@ -5,6 +5,7 @@
 #include <sys/mman.h>
 
 #include "dbl_err.h"
+#include "dbl_ip4blk.h"
 #include "dbl_ip4idx.h"
 #include "dbl_schema.h"
 
@@ -110,61 +111,95 @@ static int add_scope(struct dbl_ip4idx *x, size_t *cap, uint32_t id, size_t firs
 	return 0;
 }
 
+/* Listed runs in the key space (the index's size), or an error: every
+ * value must have a block's length. */
+static int count_runs(MDB_txn *txn, MDB_dbi dbi, size_t *runs)
+{
+	MDB_cursor *c;
+	MDB_val k, v;
+	int rc = mdb_cursor_open(txn, dbi, &c);
+
+	*runs = 0;
+	if (rc)
+		return dbl_err_from_mdb(rc);
+	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
+	     rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		uint32_t n = dbl_ip4blk_runs(v.mv_size);
+		if (k.mv_size != 8 || n == 0)
+			break;
+		for (uint32_t i = 0; i < n; i++)
+			*runs += dbl_get_u32((const uint8_t *)v.mv_data + 8 + 8 * i) != 0;
+	}
+	mdb_cursor_close(c);
+	return rc == MDB_NOTFOUND ? 0 : rc ? dbl_err_from_mdb(rc) : DBL_ECORRUPT;
+}
+
 static int fill(struct dbl_ip4idx *x, MDB_txn *txn, MDB_dbi dbi, size_t expect)
 {
 	MDB_cursor *c;
 	MDB_val k, v;
 	size_t cap = 0;
 	uint64_t prev = 0;
+	bool bad = false;
 	int rc = mdb_cursor_open(txn, dbi, &c);
 
 	if (rc)
 		return dbl_err_from_mdb(rc);
-	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
+	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0 && !bad;
 	     rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
-		const uint8_t *kb = k.mv_data, *vb = v.mv_data;
-		uint32_t id, hi, lo;
+		const uint8_t *kb = k.mv_data;
+		uint32_t id, n = dbl_ip4blk_runs(v.mv_size), lo, hi = 0, vsid;
 		uint64_t key;
-		if (k.mv_size != 8 || v.mv_size != 8 || x->n == expect)
+		if (k.mv_size != 8 || n == 0)
 			break;
 		id = dbl_get_u32(kb);
-		hi = dbl_get_u32(kb + 4);
-		lo = dbl_get_u32(vb);
-		key = (uint64_t)id << 32 | hi;
-		/* Sorted, disjoint intervals per scope: the binary searches
-		 * depend on it, so anything else is refused. */
-		if ((x->n && key <= prev) || lo > hi ||
-		    (x->n && x->sc[x->nsc - 1].id == id && lo <= x->rec[x->n - 1].hi))
+		key = (uint64_t)id << 32 | dbl_get_u32(kb + 4);
+		if (x->nsc && key <= prev)
 			break;
 		if ((!x->nsc || x->sc[x->nsc - 1].id != id) && add_scope(x, &cap, id, x->n)) {
 			mdb_cursor_close(c);
 			return -ENOMEM;
 		}
-		x->rec[x->n++] = (struct dbl_ip4rec){hi, lo, dbl_get_u32(vb + 4)};
-		x->sc[x->nsc - 1].count++;
+		for (uint32_t i = 0; i < n && !bad; i++) {
+			dbl_ip4blk_run(v.mv_data, i, &lo, &hi, &vsid);
+			/* Sorted, disjoint runs per scope: the binary searches
+			 * depend on it, so anything else is refused. */
+			bad = lo > hi ||
+			      (i == 0 && x->sc[x->nsc - 1].count && lo <= x->rec[x->n - 1].hi);
+			if (bad || vsid == 0)
+				continue;
+			if (x->n == expect) {
+				bad = true;
+				break;
+			}
+			x->rec[x->n++] = (struct dbl_ip4rec){hi, lo, vsid};
+			x->sc[x->nsc - 1].count++;
+		}
+		if (hi != dbl_get_u32(kb + 4)) /* the key is the last run's end */
+			bad = true;
 		prev = key;
 	}
 	mdb_cursor_close(c);
-	if (rc != MDB_NOTFOUND || x->n != expect)
+	if (bad || rc != MDB_NOTFOUND || x->n != expect)
 		return rc && rc != MDB_NOTFOUND ? dbl_err_from_mdb(rc) : DBL_ECORRUPT;
 	return 0;
 }
 
 int dbl_ip4idx_build(struct dbl_ip4idx *x, MDB_txn *txn, MDB_dbi dbi, unsigned dirbits)
 {
-	MDB_stat st;
-	int rc = mdb_stat(txn, dbi, &st);
+	size_t runs;
+	int rc = count_runs(txn, dbi, &runs);
 
 	if (rc)
-		return dbl_err_from_mdb(rc);
+		return rc;
 	/* 32-bit positions in the scope table: 4 G intervals would not fit
 	 * in memory anyway. */
-	if (st.ms_entries > UINT32_MAX)
+	if (runs > UINT32_MAX)
 		return -ENOMEM;
-	if (st.ms_entries && !(x->rec = dbl_big_alloc(st.ms_entries * sizeof *x->rec)))
+	if (runs && !(x->rec = dbl_big_alloc(runs * sizeof *x->rec)))
 		return -ENOMEM;
-	x->n_alloc = st.ms_entries;
-	rc = fill(x, txn, dbi, st.ms_entries);
+	x->n_alloc = runs;
+	rc = fill(x, txn, dbi, runs);
 	for (size_t i = 0; rc == 0 && i < x->nsc; i++)
 		if (x->sc[i].count >= DBL_IP4IDX_DIR_MIN)
 			rc = make_dir(&x->sc[i], x->rec + x->sc[i].first,

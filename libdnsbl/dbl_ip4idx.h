@@ -5,16 +5,18 @@
  * Why: an IPv4 lookup in the B-tree is three or four dependent binary
  * searches in 4 KiB pages, and in a server the kernel's network path has
  * evicted those pages from the cache between two queries. The index keeps
- * the same records as 12-byte {hi, lo, vsid} entries, sorted, per scope,
- * with a directory on the top 16-24 address bits for large scopes (about
- * four intervals per bucket): a lookup reads one directory word and then
- * one or two cache lines of records. Measured at scale 1 (2.6 M
- * intervals, hot loop, bench/RESULTS.md): 566 -> 160 ns per lookup.
+ * the listed runs of the records' blocks (dbl_ip4blk.h) as 12-byte {hi,
+ * lo, vsid} entries, sorted, per scope, with a directory on the top 16-24
+ * address bits for large scopes (about four intervals per bucket): a
+ * lookup reads one directory word and then one or two cache lines of
+ * records. Measured at scale 1 (2.6 M intervals, hot loop,
+ * bench/RESULTS.md): 566 -> 160 ns per lookup.
  *
  * Cost: 12 bytes per interval (31 MB at scale 1, 470 MB at scale 10) plus
  * a directory of 1-2 bytes per interval (4 MiB at scale 1, 64 MiB at
  * scale 10) per scope of at least DBL_IP4IDX_DIR_MIN intervals, built once
- * when the generation is opened (a cursor walk of the ip4 key space).
+ * when the generation is opened (two cursor walks of the ip4 key space:
+ * one counts the listed runs, one fills).
  *
  * Ownership: struct dbl_ip4idx is caller-owned (struct dbl_db embeds one);
  * dbl_ip4idx_build fills it with heap arrays that dbl_ip4idx_free
@@ -57,7 +59,8 @@ struct dbl_ip4idx {
 };
 
 /* Build x (zeroed by the caller) from the ip4 key space dbi, read in txn
- * (keys: scope(4) hi(4), values: lo(4) vsid(4), big-endian; dbl_schema.h).
+ * (keys: scope(4) hi(4), values: blocks of runs, dbl_ip4blk.h; each listed
+ * run becomes one entry).
  * dirbits: directory bits for large scopes (16..24), 0 = chosen from the
  * scope's size (about 4 intervals per bucket). Returns 0, -ENOMEM, or
  * DBL_ECORRUPT (a record of another size, or keys out of order); on error

@@ -12,7 +12,7 @@
  *             "created"                             u64 unix time of the load
  *             "zones"                               u32 number of zone records
  *   "zone"    u32 zone id                           zone record (dbl_catalog.h)
- *   "ip4"     u32 scope | u32 last addr             u32 first addr | u32 vsid
+ *   "ip4"     u32 scope | u32 last addr             u32 first | 1-8 x (u32 last | u32 vsid)
  *   "ip6"     u32 scope | u8[16] last addr          u8[16] first addr | u32 vsid
  *   "name"    u32 scope | namekey                   u32 exact vsid | u32 wild vsid
  *   "vset"    u32 vsid                              value-set blob (below)
@@ -29,8 +29,11 @@
  * all precedence rules (ip4set octet levels, exclusions, trie longest prefix,
  * multi-value merge across datasets) into disjoint intervals [first, last]
  * each with one merged value set. Lookup: MDB_SET_RANGE on scope|addr finds
- * the first interval whose last >= addr; addr is listed iff first <= addr.
- * Excluded and unlisted addresses are simply gaps.
+ * the first record whose last >= addr; addr is listed iff first <= addr.
+ * Excluded and unlisted addresses are simply gaps. An "ip4" record holds a
+ * block of up to 8 consecutive runs, gaps between them as runs of vsid 0
+ * (dbl_ip4blk.h: 15x more runs than entries at scale 10, so 8x fewer
+ * records); an "ip6" record holds one interval.
  *
  * Name key space. namekey = the labels under the scope, from the top label
  * down, each as <len><lowercased bytes> (dbl_name.h). A name's descendants
@@ -85,7 +88,8 @@
 
 #include <stdint.h>
 
-#define DBL_SCHEMA_VERSION 2u /* 2: ACL scopes, zone record acl_scope */
+/* 2: ACL scopes, zone record acl_scope; 3: "ip4" values are blocks of runs */
+#define DBL_SCHEMA_VERSION 3u
 
 #define DBL_VSID_NONE  0u /* no record */
 #define DBL_VSID_EMPTY 1u /* matched, but excluded: answer "not listed" */

@@ -87,7 +87,7 @@ REASON = {
     "empty": "empty file",
     "truncated": "truncated",
     "random": "corrupt",
-    "schema": "schema version 3, this program reads version 2",
+    "schema": "schema version 4, this program reads version 3",
 }
 KINDS = list(REASON)
 

@@ -1,0 +1,135 @@
+/* test_ip4blk.c - "ip4" value blocks (dbl_ip4blk.h): random runs are
+ * written as blocks the way the loader writes them, and every address's
+ * lookup, and random range tests, must agree with a plain array model. */
+#include <stdint.h>
+#include <string.h>
+
+#include "check.h"
+#include "dbl_err.h"
+#include "dbl_ip4blk.h"
+
+#define SPACE  4000u /* addresses modelled: base .. base + SPACE */
+#define MAXBLK 4000
+
+static uint32_t model[SPACE]; /* vsid per address, 0 = not listed */
+static uint8_t val[MAXBLK][DBL_IP4BLK_MAX];
+static size_t vlen[MAXBLK];
+static uint32_t vkey[MAXBLK];
+static size_t nblk;
+static uint32_t rnd_state = 7;
+
+static uint32_t rnd(uint32_t n)
+{
+	rnd_state = rnd_state * 1103515245u + 12345u;
+	return (rnd_state >> 8) % n;
+}
+
+static void flush(struct dbl_ip4blk *b)
+{
+	if (!b->n)
+		return;
+	vkey[nblk] = b->last[b->n - 1];
+	vlen[nblk] = dbl_ip4blk_encode(b, val[nblk]);
+	nblk++;
+	memset(b, 0, sizeof *b);
+}
+
+/* Random runs from base: adjacent ones (different vsids, like the
+ * loader's coalesced output) and gaps of 1-40 addresses. */
+static void make(uint32_t base)
+{
+	struct dbl_ip4blk b = {0};
+	uint32_t a = rnd(3);
+
+	memset(model, 0, sizeof model);
+	nblk = 0;
+	while (a < SPACE - 50) {
+		uint32_t len = 1 + (rnd(4) ? 0 : rnd(30)), vsid = 2 + rnd(1000);
+		if (a && model[a - 1] == vsid)
+			vsid++; /* adjacent runs have different answers */
+		for (uint32_t i = 0; i < len; i++)
+			model[a + i] = vsid;
+		if (!dbl_ip4blk_add(&b, base + a, base + a + len - 1, vsid)) {
+			flush(&b);
+			CHECK(dbl_ip4blk_add(&b, base + a, base + a + len - 1, vsid));
+		}
+		a += len + (rnd(2) ? 0 : 1 + rnd(40));
+	}
+	flush(&b);
+}
+
+/* The block a B-tree SET_RANGE would find: the first with key >= addr. */
+static int find_at(uint32_t addr)
+{
+	for (size_t i = 0; i < nblk; i++)
+		if (vkey[i] >= addr)
+			return (int)i;
+	return -1;
+}
+
+static void check_space(uint32_t base)
+{
+	int bad_find = 0, bad_any = 0;
+
+	make(base);
+	CHECK(nblk > 10);
+	for (uint32_t a = 0; a < SPACE; a++) {
+		int i = find_at(base + a);
+		uint32_t vs = 0;
+		int rc = i < 0 ? DBL_ENOTFOUND : dbl_ip4blk_find(val[i], vlen[i], base + a, &vs);
+		bad_find += model[a] ? (rc != 0 || vs != model[a]) : rc != DBL_ENOTFOUND;
+	}
+	for (int t = 0; t < 20000; t++) {
+		uint32_t lo = rnd(SPACE), hi = lo + rnd(60), want = 0;
+		int i = find_at(base + lo);
+		if (hi >= SPACE)
+			hi = SPACE - 1;
+		for (uint32_t a = lo; a <= hi && !want; a++)
+			want = model[a] != 0;
+		bad_any += (i >= 0 && dbl_ip4blk_any(val[i], vlen[i], base + lo, base + hi) == 0) !=
+		           (want != 0);
+	}
+	CHECK_INT(bad_find, 0);
+	CHECK_INT(bad_any, 0);
+}
+
+static void test_model(void)
+{
+	check_space(0);
+	check_space(0x7F000000u);
+	check_space(UINT32_MAX - SPACE + 1); /* near the top: no wrap-around */
+}
+
+static void test_layout(void)
+{
+	struct dbl_ip4blk b = {0};
+	uint8_t v[DBL_IP4BLK_MAX];
+	uint32_t lo, hi, vs;
+
+	CHECK(dbl_ip4blk_add(&b, 10, 10, 5));
+	CHECK(dbl_ip4blk_add(&b, 11, 20, 6)); /* follows on: no gap run */
+	CHECK(dbl_ip4blk_add(&b, 30, 30, 7)); /* gap 21-29 first */
+	CHECK_INT(b.n, 4);
+	CHECK_INT(dbl_ip4blk_encode(&b, v), 4 + 8 * 4);
+	dbl_ip4blk_run(v, 2, &lo, &hi, &vs);
+	CHECK(lo == 21 && hi == 29 && vs == 0);
+	dbl_ip4blk_run(v, 3, &lo, &hi, &vs);
+	CHECK(lo == 30 && hi == 30 && vs == 7);
+	CHECK(dbl_ip4blk_add(&b, 31, 31, 8));
+	CHECK(dbl_ip4blk_add(&b, 32, 32, 9));
+	CHECK(dbl_ip4blk_add(&b, 33, 33, 10));
+	CHECK_INT(b.n, 7);
+	CHECK(!dbl_ip4blk_add(&b, 40, 40, 11)); /* gap + run: no room for two */
+	CHECK_INT(b.n, 7);
+	CHECK(dbl_ip4blk_add(&b, 34, 34, 12));  /* one more adjacent run fits */
+	CHECK(!dbl_ip4blk_add(&b, 35, 35, 13)); /* full */
+	/* lengths that are not blocks are refused, never read past */
+	CHECK_INT(dbl_ip4blk_runs(8), 0);
+	CHECK_INT(dbl_ip4blk_runs(13), 0);
+	CHECK_INT(dbl_ip4blk_runs(DBL_IP4BLK_MAX + 8), 0);
+	CHECK_INT(dbl_ip4blk_runs(DBL_IP4BLK_MAX), DBL_IP4BLK_RUNS);
+	CHECK_INT(dbl_ip4blk_find(v, 8, 10, &vs), DBL_ENOTFOUND);
+	CHECK_INT(dbl_ip4blk_any(v, 8, 0, 100), DBL_ENOTFOUND);
+}
+
+TEST_MAIN(test_layout, test_model)
