@@ -80,6 +80,11 @@ struct dbl_keyidx {
 };
 int dbl_sort_keyed(struct dbl_keyidx *v, size_t n);
 
+/* Loops that visit sorted (key, index) pairs read the indexed items at
+ * random; they prefetch the item this many steps ahead (about one memory
+ * latency of their per-item work). */
+#define DBL_PREFETCH_AHEAD 16
+
 dbl_u128 dbl_u128_from_bytes(const uint8_t b[16]);
 void dbl_u128_to_bytes(dbl_u128 v, uint8_t b[16]);
 

@@ -1,0 +1,347 @@
+/* dbl_baddr.c - the address half of a build (see dbl_baddr.h). */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <lmdb.h>
+
+#include "dbl_baddr.h"
+#include "dbl_ip4blk.h"
+#include "dbl_schema.h"
+#include "dbl_sweep.h"
+#include "dbl_tupmap.h"
+#include "dbl_vset.h"
+
+static int addr_vset_encode(struct dbl_intern *in, struct dbl_vset_buf *vb, struct dbl_bscope *bs,
+                            const struct dbl_swout *per, const uint32_t *segds, const int32_t *refs,
+                            uint32_t nrefs, uint32_t *vsid)
+{
+	dbl_vset_buf_reset(vb);
+	for (uint32_t r = 0; r < nrefs; r++) {
+		const struct dbl_swseg *s = &per->seg[refs[r]];
+		const struct dbl_dsdata *ds = bs->ds[segds[refs[r]]];
+		for (uint32_t j = 0; j < s->count; j++) {
+			const struct dbl_value *v = &ds->values[per->pool[s->first + j]];
+			int rc = dbl_intern_add_listing(vb, ds->ttl, v->a, 0,
+			                                v->has_txt ? v->txt : NULL, v->txtlen);
+			if (rc)
+				return rc;
+		}
+	}
+	return dbl_intern_vset(in, vb, vsid);
+}
+
+/* vsid of each single value, per dataset of the scope (0 = not interned
+ * yet): most merged segments carry exactly one value (2 M XBL addresses
+ * share one), and encoding + hashing it again per segment was a tenth of
+ * the load time. Every other segment (an XBL address inside a PBL range,
+ * or inside both a PBL range and an SBL block) is looked up by its list of
+ * (dataset, value) words in a tuple map: the answer depends on nothing
+ * else, and at scale 10 encoding and interning each such segment again
+ * was the largest user-space cost of the load (dbl_intern_blob and its
+ * memcmp, 12 % of the samples). The ids are what dbl_intern returns, so
+ * the file is unchanged. */
+#define VWORD_VID_MAX (1u << 24) /* vid in the low 24 bits, dataset in the top 8 */
+
+/* The two tuples looked up last, in front of the map: in address order
+ * the same few combinations alternate (inside one SBL block and PBL range,
+ * XBL addresses and the gaps between them), and comparing a few words
+ * costs less than hashing and probing a table of 750 k at scale 10. */
+#define VMEMO_SLOTS 2
+
+struct vmemo {
+	uint32_t key[DBL_TUPMAP_MAXLEN];
+	uint32_t len, vsid; /* len 0: empty */
+};
+
+struct vcache {
+	uint32_t *v[256];
+	struct dbl_tupmap multi;
+	struct vmemo memo[VMEMO_SLOTS];
+	unsigned memo_next;
+};
+
+static void vcache_free(struct vcache *c)
+{
+	for (size_t d = 0; d < 256; d++)
+		free(c->v[d]);
+	dbl_tupmap_free(&c->multi);
+}
+
+/* The (dataset, value) words of a segment covered by several values, in
+ * key[0..*n); *n = 0 when they do not fit the tuple map (a vid over 24
+ * bits, or more values than a tuple holds). */
+static void multi_key(const struct dbl_swout *per, const uint32_t *segds, const int32_t *refs,
+                      uint32_t nrefs, uint32_t *key, size_t *n)
+{
+	*n = 0;
+	for (uint32_t r = 0; r < nrefs; r++) {
+		const struct dbl_swseg *s = &per->seg[refs[r]];
+		for (uint32_t j = 0; j < s->count; j++) {
+			uint32_t vid = (uint32_t)per->pool[s->first + j];
+			if (vid >= VWORD_VID_MAX || *n == DBL_TUPMAP_MAXLEN) {
+				*n = 0;
+				return;
+			}
+			key[(*n)++] = segds[refs[r]] << 24 | vid;
+		}
+	}
+}
+
+/* The cache slot for a segment's vsid (*slot = 0: not known yet), or NULL
+ * when the cache does not apply; key and n as multi_key (n = 0 for a single
+ * value). */
+static int vcache_slot(struct vcache *vc, const struct dbl_bscope *bs, const struct dbl_swout *per,
+                       const uint32_t *segds, const int32_t *refs, uint32_t nrefs, uint32_t *key,
+                       size_t *n, uint32_t **slot)
+{
+	const struct dbl_swseg *s0 = &per->seg[refs[0]];
+	int rc;
+
+	*slot = NULL;
+	*n = 0;
+	if (nrefs == 1 && s0->count == 1) {
+		uint32_t d = segds[refs[0]];
+		int32_t vid = per->pool[s0->first];
+		if (!vc->v[d] && !(vc->v[d] = calloc(bs->ds[d]->nvalues + 1, sizeof(uint32_t))))
+			return -ENOMEM;
+		*slot = &vc->v[d][vid];
+		return 0;
+	}
+	multi_key(per, segds, refs, nrefs, key, n);
+	for (unsigned i = 0; *n && i < VMEMO_SLOTS; i++) {
+		struct vmemo *m = &vc->memo[i];
+		if (m->len == *n && memcmp(m->key, key, *n * sizeof *key) == 0) {
+			*slot = &m->vsid;
+			*n = 0; /* already memoised */
+			return 0;
+		}
+	}
+	if (*n == 0)
+		return 0;
+	rc = dbl_tupmap_find(&vc->multi, key, *n, slot);
+	return rc;
+}
+
+/* The value set of one merged segment, through the cache where it applies. */
+static int addr_vset(struct dbl_intern *in, struct dbl_vset_buf *vb, struct dbl_bscope *bs,
+                     const struct dbl_swout *per, const uint32_t *segds, const int32_t *refs,
+                     uint32_t nrefs, struct vcache *vc, uint32_t *vsid)
+{
+	uint32_t *slot, key[DBL_TUPMAP_MAXLEN];
+	size_t n;
+	int rc = vcache_slot(vc, bs, per, segds, refs, nrefs, key, &n, &slot);
+
+	if (rc)
+		return rc;
+	if (slot && *slot) {
+		*vsid = *slot;
+	} else {
+		if ((rc = addr_vset_encode(in, vb, bs, per, segds, refs, nrefs, vsid)) != 0)
+			return rc;
+		if (slot)
+			*slot = *vsid;
+	}
+	if (n) { /* a tuple from the map: remember it in front */
+		struct vmemo *m = &vc->memo[vc->memo_next++ % VMEMO_SLOTS];
+		memcpy(m->key, key, n * sizeof *key);
+		m->len = (uint32_t)n;
+		m->vsid = *vsid;
+	}
+	return 0;
+}
+
+/* Write the IPv4 block b (if it holds runs) and empty it. */
+static int flush_ip4(struct dbl_bwriter *w, uint32_t scope, struct dbl_ip4blk *b)
+{
+	uint8_t k[8], v[DBL_IP4BLK_MAX];
+	size_t vl;
+
+	if (b->n == 0)
+		return 0;
+	dbl_put_u32(k, scope);
+	dbl_put_u32(k + 4, b->last[b->n - 1]);
+	vl = dbl_ip4blk_encode(b, v);
+	b->n = 0;
+	return dbl_bwriter_put(w, w->ip4, k, 8, v, vl, MDB_APPEND);
+}
+
+/* One interval, in ascending order: IPv4 ones go into blocks of runs,
+ * IPv6 ones are a record each. */
+static int put_interval(struct dbl_bwriter *w, int fam, uint32_t scope, struct dbl_ip4blk *b,
+                        dbl_u128 lo, dbl_u128 hi, uint32_t vsid)
+{
+	uint8_t k[20], v[20], bytes[16];
+	int rc;
+
+	if (fam == 4) {
+		if (dbl_ip4blk_add(b, (uint32_t)lo, (uint32_t)hi, vsid))
+			return 0;
+		if ((rc = flush_ip4(w, scope, b)))
+			return rc;
+		dbl_ip4blk_add(b, (uint32_t)lo, (uint32_t)hi, vsid); /* an empty block takes it */
+		return 0;
+	}
+	dbl_put_u32(k, scope);
+	dbl_u128_to_bytes(hi, bytes);
+	memcpy(k + 4, bytes, 16);
+	dbl_u128_to_bytes(lo, bytes);
+	memcpy(v, bytes, 16);
+	dbl_put_u32(v + 16, vsid);
+	return dbl_bwriter_put(w, w->ip6, k, 20, v, 20, MDB_APPEND);
+}
+
+/* Fill e[0..n) with the dataset's entries, ord = file position. IPv4
+ * entries are put in (lo, ord) order here, by sorting (lo, index) pairs
+ * of the 16-byte parser entries, so dbl_sweep finds them sorted and does
+ * not sort the 48-byte copies: at scale 10 (20 M XBL addresses) that is
+ * 960 MB less memory touched and one 960 MB gather and copy less, and
+ * fresh memory is the dearest part of a large load on a VM. IPv6 lists
+ * (tens of thousands) are left to dbl_sweep. Returns 0 or -ENOMEM. */
+static int fill_entries(struct dbl_swent *e, const struct dbl_dsdata *ds, int fam, size_t n)
+{
+	struct dbl_keyidx *k = NULL;
+	bool sorted = true;
+
+	if (fam == 4) {
+		for (size_t i = 1; i < n && sorted; i++)
+			sorted = ds->ip4[i - 1].lo <= ds->ip4[i].lo;
+		if (!sorted && n <= UINT32_MAX) {
+			int rc;
+			if (!(k = malloc(n * sizeof *k)))
+				return -ENOMEM;
+			for (size_t i = 0; i < n; i++)
+				k[i] = (struct dbl_keyidx){ds->ip4[i].lo, (uint32_t)i};
+			if ((rc = dbl_sort_keyed(k, n))) { /* stable: equal lo stay in file order */
+				free(k);
+				return rc;
+			}
+		}
+	}
+	for (size_t j = 0; j < n; j++) {
+		size_t i = k ? k[j].idx : j;
+		/* Sorted order reads the parser's entries at random: at scale
+		 * 10 (375 MB of them) a cache miss each unless asked early. */
+		if (k && fam == 4 && j + DBL_PREFETCH_AHEAD < n)
+			__builtin_prefetch(&ds->ip4[k[j + DBL_PREFETCH_AHEAD].idx]);
+		if (fam == 4) {
+			const struct dbl_ip4ent *x = &ds->ip4[i];
+			e[j] = (struct dbl_swent){x->lo, x->hi, (uint32_t)i, x->prio, x->vid};
+		} else {
+			const struct dbl_ip6ent *x = &ds->ip6[i];
+			e[j] = (struct dbl_swent){dbl_u128_from_bytes(x->lo),
+			                          dbl_u128_from_bytes(x->hi), (uint32_t)i, x->prio,
+			                          x->vid};
+		}
+		if (e[j].lo > e[j].hi) { /* parser bug guard: never an inverted interval */
+			e[j].hi = e[j].lo;
+			e[j].pay = DBL_VID_EXCLUDE;
+		}
+	}
+	free(k);
+	return 0;
+}
+
+/* Merged intervals held at once: 64 Ki x 48 bytes = 3 MB, reused. */
+#define MERGE_CHUNK 65536
+
+int dbl_build_addr(struct dbl_bwriter *w, struct dbl_intern *in, struct dbl_bscope *bs, int fam,
+                   size_t *nintervals)
+{
+	struct dbl_swout per = {0}, all = {0};
+	struct dbl_swmerge merge;
+	struct dbl_swent *e = NULL;
+	uint32_t *segds = NULL;
+	struct dbl_vset_buf vb = {0};
+	struct vcache vc = {0};
+	struct dbl_ip4blk blk = {0};
+	size_t cap = 0, nsegs_total;
+	int rc = 0;
+	dbl_u128 plo = 0, phi = 0;
+	uint32_t pvs = 0;
+	int have = 0, more;
+
+	for (size_t d = 0; d < bs->nds; d++) {
+		struct dbl_dsdata *ds = bs->ds[d];
+		size_t n = fam == 4 ? ds->nip4 : ds->nip6, before = per.nseg;
+		if (n == 0)
+			continue;
+		if (n > cap) {
+			struct dbl_swent *ne = realloc(e, n * sizeof *e);
+			if (!ne) {
+				rc = -ENOMEM;
+				goto out;
+			}
+			e = ne;
+			cap = n;
+		}
+		if ((rc = fill_entries(e, ds, fam, n)) || (rc = dbl_sweep(e, n, ds->merge, &per)))
+			goto out;
+		/* Remember which dataset each new segment came from. */
+		{
+			uint32_t *ns = realloc(segds, per.nseg * sizeof *ns + 1);
+			if (!ns) {
+				rc = -ENOMEM;
+				goto out;
+			}
+			segds = ns;
+			for (size_t s = before; s < per.nseg; s++)
+				segds[s] = (uint32_t)d;
+		}
+	}
+	nsegs_total = per.nseg;
+	free(e); /* the entries are resolved into per: give the memory back before merging */
+	e = NULL;
+	if (nsegs_total == 0)
+		goto out;
+	/* Merge across datasets: each dataset's segments are sorted and
+	 * disjoint, so a k-way merge keeps dataset order without sorting. */
+	{
+		size_t first[256], count[256], nl = 0;
+		for (size_t s = 0; s < nsegs_total; s++) {
+			if (s == 0 || segds[s] != segds[s - 1]) {
+				first[nl] = s;
+				count[nl++] = 0;
+			}
+			count[nl - 1]++;
+		}
+		if ((rc = dbl_sweep_merge_init(&merge, &per, first, count, nl)))
+			goto out;
+	}
+	do {
+		dbl_swout_reset(&all);
+		if ((more = dbl_sweep_merge_next(&merge, &all, MERGE_CHUNK)) < 0) {
+			rc = more;
+			goto out;
+		}
+		for (size_t s = 0; s < all.nseg; s++) {
+			uint32_t vsid;
+			rc = addr_vset(in, &vb, bs, &per, segds, all.pool + all.seg[s].first,
+			               all.seg[s].count, &vc, &vsid);
+			if (rc)
+				goto out;
+			if (have && phi + 1 == all.seg[s].lo && pvs == vsid) {
+				phi = all.seg[s].hi; /* same answer: one interval */
+				continue;
+			}
+			if (have && (rc = put_interval(w, fam, bs->sc->id, &blk, plo, phi, pvs)))
+				goto out;
+			(*nintervals)++;
+			plo = all.seg[s].lo;
+			phi = all.seg[s].hi;
+			pvs = vsid;
+			have = 1;
+		}
+	} while (more > 0);
+	if (have && (rc = put_interval(w, fam, bs->sc->id, &blk, plo, phi, pvs)) == 0)
+		rc = flush_ip4(w, bs->sc->id, &blk);
+out:
+	free(e);
+	free(segds);
+	dbl_swout_free(&per);
+	dbl_swout_free(&all);
+	dbl_vset_buf_free(&vb);
+	vcache_free(&vc);
+	return rc;
+}
