@@ -240,7 +240,12 @@ static void sort_by_ord(uint32_t *v, uint32_t n, const struct dbl_swent *e)
 	}
 }
 
-static int emit(struct dbl_swout *o, dbl_u128 lo, dbl_u128 hi, struct plist *l,
+/* Append [lo, hi] with l's payloads to o, or extend the previous segment
+ * when it ends just before lo with the same payloads. Only segments from
+ * index base on (this sweep's own) are extended: o also holds the
+ * segments of the scope's earlier datasets, whose payload numbers index
+ * other value tables, so an equal number there is not the same answer. */
+static int emit(struct dbl_swout *o, size_t base, dbl_u128 lo, dbl_u128 hi, struct plist *l,
                 const struct dbl_swent *e, enum dbl_merge policy)
 {
 	uint32_t first = (uint32_t)o->npool, cnt = 0;
@@ -268,7 +273,7 @@ static int emit(struct dbl_swout *o, dbl_u128 lo, dbl_u128 hi, struct plist *l,
 		}
 		o->npool = first + cnt;
 	}
-	prev = o->nseg ? &o->seg[o->nseg - 1] : NULL;
+	prev = o->nseg > base ? &o->seg[o->nseg - 1] : NULL;
 	if (prev && prev->hi + 1 == lo && prev->count == cnt &&
 	    memcmp(o->pool + prev->first, o->pool + first, cnt * sizeof *o->pool) == 0) {
 		prev->hi = hi; /* coalesce */
@@ -285,7 +290,7 @@ int dbl_sweep(struct dbl_swent *e, size_t n, enum dbl_merge policy, struct dbl_s
 	struct heap h = {0};
 	const dbl_u128 max = ~(dbl_u128)0;
 	dbl_u128 pos = 0;
-	size_t i = 0;
+	size_t i = 0, base = out->nseg;
 	int maxp = -1, rc = 0;
 	bool sorted = true;
 
@@ -314,7 +319,7 @@ int dbl_sweep(struct dbl_swent *e, size_t n, enum dbl_merge policy, struct dbl_s
 			if (i + 1 == n || e[i + 1].lo > e[i].hi) {
 				uint32_t one = (uint32_t)i;
 				struct plist l = {&one, 1, 1};
-				if ((rc = emit(out, e[i].lo, e[i].hi, &l, e, policy)))
+				if ((rc = emit(out, base, e[i].lo, e[i].hi, &l, e, policy)))
 					goto out;
 				if (e[i].hi == max)
 					break;
@@ -333,7 +338,7 @@ int dbl_sweep(struct dbl_swent *e, size_t n, enum dbl_merge policy, struct dbl_s
 		end = e[h.v[0]].hi;
 		if (i < n && e[i].lo - 1 < end)
 			end = e[i].lo - 1;
-		if ((rc = emit(out, pos, end, &lists[maxp], e, policy)))
+		if ((rc = emit(out, base, pos, end, &lists[maxp], e, policy)))
 			goto out;
 		while (h.n && e[h.v[0]].hi == end) {
 			uint32_t idx = heap_pop(&h, e);

@@ -7,8 +7,8 @@
  * DBL_VID_EXCLUDE among them makes the address unlisted: rbldnsd's "an
  * exclusion beats any listing at one level"); DBL_MERGE_FIRST returns only
  * the first entry's (trie: one value per prefix). Addresses covered by
- * nothing, or excluded, are gaps. Adjacent intervals with equal payload
- * lists are coalesced.
+ * nothing, or excluded, are gaps. Adjacent intervals of one call with
+ * equal payload lists are coalesced (never with what out held before).
  *
  * Positions are 128-bit so one implementation serves IPv4 (zero-extended)
  * and IPv6. Runs in O(n log n); memory is caller-owned growable vectors.

@@ -290,6 +290,45 @@ static void test_roundtrip(void)
 	(void)t6;
 }
 
+/* Two datasets whose ranges touch (A's last ends where B's first starts)
+ * and whose first values have the same index: the sweep once coalesced
+ * B's first range into A's last, so B's addresses answered A's value
+ * (rbldnsd answers B's). */
+static void test_adjacent_datasets(void)
+{
+	char dir[] = "/tmp/dbl-test-adjacent-XXXXXX", path[256];
+	struct dbl_dsdata *a = ds_new("ip4set", DBL_MERGE_UNION);
+	struct dbl_dsdata *b = ds_new("ip4set", DBL_MERGE_UNION);
+	struct dbl_dsdata *sets[] = {a, b};
+	struct dbl_build_zone z = {.nds = 2, .ds = sets};
+	struct dbl_build_opts o = {.generation = 1, .now = 1000};
+	struct dbl_build_stats st;
+	struct dbl_db *db;
+	struct dbl_rtxn r;
+	uint32_t scope;
+
+	CHECK_INT(val(a, 2, "A"), val(b, 3, "B")); /* both index 0 */
+	add4(a, ip(1, 2, 3, 0), ip(1, 2, 3, 255), 24, 0);
+	add4(b, ip(1, 2, 4, 0), ip(1, 2, 4, 255), 24, 0);
+	CHECK(mkdtemp(dir) != NULL);
+	snprintf(path, sizeof path, "%s/gen-1.mdb", dir);
+	CHECK(dbl_wname_from_text(&z.name, "t.test", 6) == 0);
+	CHECK_INT(dbl_build_write(path, &z, 1, &o, &st), 0);
+	CHECK_INT(dbl_db_open_file(&db, path), 0);
+	scope = db->cat.zones[0].scopes[0].id;
+	CHECK_INT(dbl_rtxn_begin(&r, db), 0);
+	CHECK_STR(look4(&r, scope, ip(1, 2, 3, 255)), "2");
+	CHECK_STR(look4(&r, scope, ip(1, 2, 4, 0)), "3");
+	CHECK_STR(look4(&r, scope, ip(1, 2, 4, 255)), "3");
+	CHECK_STR(look4(&r, scope, ip(1, 2, 5, 0)), "-");
+	dbl_rtxn_end(&r);
+	dbl_db_close(db);
+	unlink(path);
+	rmdir(dir);
+	ds_free(a);
+	ds_free(b);
+}
+
 static void test_namekey(void)
 {
 	uint8_t rel[256], k1[256], k2[256], k3[256];
@@ -793,5 +832,5 @@ static void test_nameidx(void)
 	ds_free(dn);
 }
 
-TEST_MAIN(test_roundtrip, test_namekey, test_sweep_order, test_sweep_model, test_build_model,
-          test_sweep_merge_chunks, test_ip4idx, test_nameidx)
+TEST_MAIN(test_roundtrip, test_adjacent_datasets, test_namekey, test_sweep_order, test_sweep_model,
+          test_build_model, test_sweep_merge_chunks, test_ip4idx, test_nameidx)
