@@ -21,6 +21,7 @@ Zones (names fixed, content from the seed):
                 ip6trie, dnset, generic) plus a plain ip4set
   ts.test       ip4set with $TIMESTAMP expiring after 2038 and $MAXRANGE4
   expired.test  ip4set whose $TIMESTAMP has expired (SERVFAIL)
+  adj.test      two ip4set datasets whose ranges touch (10.5.3/24, 10.5.4/24)
 
 aux_specs: for every part of a zone that has IPv6 data, a zone
 "<part>.v6aux" holding only that IPv6 data. rbldnsd answers ::ffff:a.b.c.d
@@ -244,6 +245,23 @@ class ZoneGen(Gen):
         z.has_ip4 = True
         z.expired = True
         self.spec(z, "ip4set", fe)
+
+        # ---- adj.test: two ip4set datasets whose ranges touch ----
+        # Each file's first value has index 0 in its own table; the loader
+        # once merged B's first range into A's last, answering A's value.
+        # No random draws here: the other zones' data stays as it was.
+        z = self.zone("adj.test")
+        pts = d.context_points(z.name)
+        for fname, base, code in (("adj-a", "10.5.3.0", 2), ("adj-b", "10.5.4.0", 3)):
+            ds = model.IP4Set()
+            fl = self.new_file(fname)
+            fl.add(f":127.0.0.{code}:listed in {fname}: $")
+            fl.add(f"{base}/24")
+            ds.add(ip4(base), ip4(base) + 255, True)
+            pts.ip4.append((ip4(base), ip4(base) + 255, True))
+            z.ctx.datasets.append(ds)
+            self.spec(z, "ip4set", fl)
+        z.has_ip4 = True
 
         # write the files with distinct fixed mtimes
         for i, fl in enumerate(self.files):

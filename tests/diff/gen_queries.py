@@ -35,7 +35,7 @@ QTYPES = [  # (qtype, weight)
 APEX_QTYPES = [(6, 30), (2, 25), (255, 15), (1, 10), (16, 8), (15, 5), (28, 4), (257, 2), (252, 1)]
 
 ZONE_WEIGHTS = {"bl.test": 25, "zen.test": 20, "dbl.test": 12, "trie.test": 10, "v6.test": 10,
-                "nosoa.test": 8, "sub.bl.test": 6, "ts.test": 5, "expired.test": 2}
+                "nosoa.test": 8, "sub.bl.test": 6, "ts.test": 5, "expired.test": 2, "adj.test": 2}
 
 
 class Case:
