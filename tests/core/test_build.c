@@ -290,6 +290,29 @@ static void test_roundtrip(void)
 	(void)t6;
 }
 
+/* Build zones z[0..nz) into a new temporary directory (dir, a mkdtemp
+ * template; the file's path into path) and open the result. */
+static struct dbl_db *build_tmp(char *dir, char *path, size_t pathlen, struct dbl_build_zone *z,
+                                size_t nz)
+{
+	struct dbl_build_opts o = {.generation = 1, .now = 1000};
+	struct dbl_build_stats st;
+	struct dbl_db *db = NULL;
+
+	CHECK(mkdtemp(dir) != NULL);
+	snprintf(path, pathlen, "%s/gen-1.mdb", dir);
+	CHECK_INT(dbl_build_write(path, z, nz, &o, &st), 0);
+	CHECK_INT(dbl_db_open_file(&db, path), 0);
+	return db;
+}
+
+static void drop_tmp(struct dbl_db *db, const char *path, const char *dir)
+{
+	dbl_db_close(db);
+	unlink(path);
+	rmdir(dir);
+}
+
 /* Two datasets whose ranges touch (A's last ends where B's first starts)
  * and whose first values have the same index: the sweep once coalesced
  * B's first range into A's last, so B's addresses answered A's value
@@ -301,8 +324,6 @@ static void test_adjacent_datasets(void)
 	struct dbl_dsdata *b = ds_new("ip4set", DBL_MERGE_UNION);
 	struct dbl_dsdata *sets[] = {a, b};
 	struct dbl_build_zone z = {.nds = 2, .ds = sets};
-	struct dbl_build_opts o = {.generation = 1, .now = 1000};
-	struct dbl_build_stats st;
 	struct dbl_db *db;
 	struct dbl_rtxn r;
 	uint32_t scope;
@@ -310,11 +331,8 @@ static void test_adjacent_datasets(void)
 	CHECK_INT(val(a, 2, "A"), val(b, 3, "B")); /* both index 0 */
 	add4(a, ip(1, 2, 3, 0), ip(1, 2, 3, 255), 24, 0);
 	add4(b, ip(1, 2, 4, 0), ip(1, 2, 4, 255), 24, 0);
-	CHECK(mkdtemp(dir) != NULL);
-	snprintf(path, sizeof path, "%s/gen-1.mdb", dir);
 	CHECK(dbl_wname_from_text(&z.name, "t.test", 6) == 0);
-	CHECK_INT(dbl_build_write(path, &z, 1, &o, &st), 0);
-	CHECK_INT(dbl_db_open_file(&db, path), 0);
+	db = build_tmp(dir, path, sizeof path, &z, 1);
 	scope = db->cat.zones[0].scopes[0].id;
 	CHECK_INT(dbl_rtxn_begin(&r, db), 0);
 	CHECK_STR(look4(&r, scope, ip(1, 2, 3, 255)), "2");
@@ -322,9 +340,7 @@ static void test_adjacent_datasets(void)
 	CHECK_STR(look4(&r, scope, ip(1, 2, 4, 255)), "3");
 	CHECK_STR(look4(&r, scope, ip(1, 2, 5, 0)), "-");
 	dbl_rtxn_end(&r);
-	dbl_db_close(db);
-	unlink(path);
-	rmdir(dir);
+	drop_tmp(db, path, dir);
 	ds_free(a);
 	ds_free(b);
 }
@@ -494,8 +510,6 @@ static void build_model(enum dbl_merge m)
 {
 	struct dbl_dsdata *ds = ds_new("ip4set", m);
 	struct dbl_build_zone z = {.nds = 1, .ds = &ds};
-	struct dbl_build_opts o = {.generation = 1, .now = 1000};
-	struct dbl_build_stats st;
 	struct dbl_swent e[NENT];
 	uint32_t a[NENT], b[NENT], base = ip(10, 0, 0, 0);
 	struct dbl_db *db;
@@ -512,11 +526,8 @@ static void build_model(enum dbl_merge m)
 		                          model_pay(i)};
 		add4(ds, base + a[i], base + b[i], e[i].prio, e[i].pay);
 	}
-	CHECK(mkdtemp(dir) != NULL);
-	snprintf(path, sizeof path, "%s/gen-1.mdb", dir);
 	CHECK(dbl_wname_from_text(&z.name, "order.test", 10) == 0);
-	CHECK_INT(dbl_build_write(path, &z, 1, &o, &st), 0);
-	CHECK_INT(dbl_db_open_file(&db, path), 0);
+	db = build_tmp(dir, path, sizeof path, &z, 1);
 	CHECK_INT(dbl_rtxn_begin(&r, db), 0);
 	scope = db->cat.zones[0].scopes[0].id;
 	for (uint32_t x = 0; x < UNIVERSE; x++) {
@@ -536,9 +547,7 @@ static void build_model(enum dbl_merge m)
 		}
 	}
 	dbl_rtxn_end(&r);
-	dbl_db_close(db);
-	unlink(path);
-	rmdir(dir);
+	drop_tmp(db, path, dir);
 	ds_free(ds);
 }
 
