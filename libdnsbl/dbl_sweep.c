@@ -227,6 +227,23 @@ static int out_reserve(struct dbl_swout *o, size_t pays)
 	return 0;
 }
 
+int dbl_swout_add1(struct dbl_swout *o, size_t base, dbl_u128 lo, dbl_u128 hi, int32_t pay)
+{
+	struct dbl_swseg *prev = o->nseg > base ? &o->seg[o->nseg - 1] : NULL;
+
+	if (pay == DBL_VID_EXCLUDE)
+		return 0; /* a gap */
+	if (prev && prev->hi + 1 == lo && prev->count == 1 && o->pool[prev->first] == pay) {
+		prev->hi = hi; /* coalesce */
+		return 0;
+	}
+	if (out_reserve(o, 1))
+		return -ENOMEM;
+	o->seg[o->nseg++] = (struct dbl_swseg){lo, hi, (uint32_t)o->npool, 1};
+	o->pool[o->npool++] = pay;
+	return 0;
+}
+
 /* Insertion sort by ord: active lists are tiny. */
 static void sort_by_ord(uint32_t *v, uint32_t n, const struct dbl_swent *e)
 {
@@ -317,9 +334,7 @@ int dbl_sweep(struct dbl_swent *e, size_t n, enum dbl_merge policy, struct dbl_s
 			/* An entry overlapping nothing (most of a feed: 2 M
 			 * single XBL addresses) is its own segment: no heap. */
 			if (i + 1 == n || e[i + 1].lo > e[i].hi) {
-				uint32_t one = (uint32_t)i;
-				struct plist l = {&one, 1, 1};
-				if ((rc = emit(out, base, e[i].lo, e[i].hi, &l, e, policy)))
+				if ((rc = dbl_swout_add1(out, base, e[i].lo, e[i].hi, e[i].pay)))
 					goto out;
 				if (e[i].hi == max)
 					break;

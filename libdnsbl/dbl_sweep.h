@@ -68,6 +68,11 @@ int dbl_sweep_merge_init(struct dbl_swmerge *m, const struct dbl_swout *in, cons
 /* Append up to maxseg (>= 1) merged intervals to out. Returns 1 when more
  * follow, 0 when the merge is complete, or -ENOMEM. */
 int dbl_sweep_merge_next(struct dbl_swmerge *m, struct dbl_swout *out, size_t maxseg);
+/* Append [lo, hi] with the one payload pay (nothing for DBL_VID_EXCLUDE: a
+ * gap), extending the last segment instead when it has index base or more,
+ * ends at lo - 1 and carries pay alone: what dbl_sweep does for an entry
+ * that overlaps nothing. Returns 0 or -ENOMEM. */
+int dbl_swout_add1(struct dbl_swout *out, size_t base, dbl_u128 lo, dbl_u128 hi, int32_t pay);
 void dbl_swout_reset(struct dbl_swout *out);
 void dbl_swout_free(struct dbl_swout *out);
 

@@ -506,7 +506,17 @@ static void test_sweep_model(void)
  * unsorted IPv4 entries in (address, file position) order itself, so
  * repeated starts must keep file order (UNION lists values in it, FIRST
  * keeps the first). Five values, 127.0.0.2-6, distinct per payload. */
-static void build_model(enum dbl_merge m)
+/* Disjoint spans in shuffled file order (the loader's path for a dataset
+ * whose entries overlap nothing, like XBL): every fourth touches the next
+ * one, so equal neighbours coalesce and unequal ones do not. */
+static void disjoint_span(size_t i, uint32_t *a, uint32_t *b)
+{
+	size_t s = (i * 337) % NENT; /* 337: prime, a permutation of 0..699 */
+	a[i] = (uint32_t)(3 * s);
+	b[i] = a[i] + (s % 4 == 0 ? 2 : s % 4 == 1 ? 1 : 0);
+}
+
+static void build_model(enum dbl_merge m, bool disjoint)
 {
 	struct dbl_dsdata *ds = ds_new("ip4set", m);
 	struct dbl_build_zone z = {.nds = 1, .ds = &ds};
@@ -521,7 +531,10 @@ static void build_model(enum dbl_merge m)
 		val(ds, 2 + v, NULL);
 	ds->ip4 = realloc(ds->ip4, NENT * sizeof *ds->ip4);
 	for (size_t i = 0; i < NENT; i++) {
-		model_span(i, a, b);
+		if (disjoint)
+			disjoint_span(i, a, b);
+		else
+			model_span(i, a, b);
 		e[i] = (struct dbl_swent){a[i], b[i], (uint32_t)i, (uint8_t)(24 + rnd(3)),
 		                          model_pay(i)};
 		add4(ds, base + a[i], base + b[i], e[i].prio, e[i].pay);
@@ -553,8 +566,10 @@ static void build_model(enum dbl_merge m)
 
 static void test_build_model(void)
 {
-	build_model(DBL_MERGE_UNION);
-	build_model(DBL_MERGE_FIRST);
+	build_model(DBL_MERGE_UNION, false);
+	build_model(DBL_MERGE_FIRST, false);
+	build_model(DBL_MERGE_UNION, true);
+	build_model(DBL_MERGE_FIRST, true);
 }
 
 /* The incremental merge of per-dataset segment lists: every point is
