@@ -164,7 +164,7 @@ static int fill(struct dbl_ip4idx *x, MDB_txn *txn, MDB_dbi dbi, size_t expect)
 			dbl_ip4blk_run(v.mv_data, i, &lo, &hi, &vsid);
 			/* Sorted, disjoint runs per scope: the binary searches
 			 * depend on it, so anything else is refused. */
-			bad = lo > hi ||
+			bad = lo > hi || (i && lo == 0) || /* lo 0 after run 0: a wrap */
 			      (i == 0 && x->sc[x->nsc - 1].count && lo <= x->rec[x->n - 1].hi);
 			if (bad || vsid == 0)
 				continue;

@@ -1,12 +1,21 @@
 /* test_ip4blk.c - "ip4" value blocks (dbl_ip4blk.h): random runs are
  * written as blocks the way the loader writes them, and every address's
- * lookup, and random range tests, must agree with a plain array model. */
+ * lookup, and random range tests, must agree with a plain array model;
+ * dnsbld's resident index (dbl_ip4idx.h) takes well-formed blocks and
+ * refuses malformed ones. */
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#include <lmdb.h>
 
 #include "check.h"
 #include "dbl_err.h"
 #include "dbl_ip4blk.h"
+#include "dbl_ip4idx.h"
+#include "dbl_schema.h"
 
 #define SPACE  4000u /* addresses modelled: base .. base + SPACE */
 #define MAXBLK 4000
@@ -132,4 +141,78 @@ static void test_layout(void)
 	CHECK_INT(dbl_ip4blk_any(v, 8, 0, 100), DBL_ENOTFOUND);
 }
 
-TEST_MAIN(test_layout, test_model)
+/* One "ip4" key space of nrec records (scope 1) in a fresh environment;
+ * dbl_ip4idx_build's result on it. Record r: key last = bkey[r], value
+ * bv[r] of blen[r] bytes. */
+static int index_of(const uint32_t *bkey, uint8_t bv[][DBL_IP4BLK_MAX], const size_t *blen,
+                    size_t nrec, size_t *entries)
+{
+	char dir[] = "/tmp/dbl-test-ip4idx-XXXXXX", path[256];
+	MDB_env *env;
+	MDB_txn *txn;
+	MDB_dbi dbi;
+	struct dbl_ip4idx x = {0};
+	int rc;
+
+	CHECK(mkdtemp(dir) != NULL);
+	snprintf(path, sizeof path, "%s/db", dir);
+	CHECK_INT(mdb_env_create(&env), 0);
+	mdb_env_set_maxdbs(env, 2);
+	CHECK_INT(mdb_env_open(env, path, MDB_NOSUBDIR, 0600), 0);
+	CHECK_INT(mdb_txn_begin(env, NULL, 0, &txn), 0);
+	CHECK_INT(mdb_dbi_open(txn, DBL_DBI_IP4, MDB_CREATE, &dbi), 0);
+	for (size_t r = 0; r < nrec; r++) {
+		uint8_t k[8];
+		MDB_val mk = {8, k}, mv = {blen[r], bv[r]};
+		dbl_put_u32(k, 1);
+		dbl_put_u32(k + 4, bkey[r]);
+		CHECK_INT(mdb_put(txn, dbi, &mk, &mv, 0), 0);
+	}
+	rc = dbl_ip4idx_build(&x, txn, dbi, 0);
+	*entries = x.n;
+	dbl_ip4idx_free(&x);
+	mdb_txn_abort(txn);
+	mdb_env_close(env);
+	unlink(path);
+	snprintf(path, sizeof path, "%s/db-lock", dir);
+	unlink(path);
+	rmdir(dir);
+	return rc;
+}
+
+/* The resident index takes the listed runs of well-formed blocks and
+ * refuses a file whose blocks are not: a length that is no block, a bkey
+ * that is not the last run's end, blocks that overlap, runs that wrap
+ * past the top address. */
+static void test_index(void)
+{
+	uint8_t bv[2][DBL_IP4BLK_MAX];
+	uint32_t bkey[2];
+	size_t blen[2], n;
+	struct dbl_ip4blk b = {0};
+
+	CHECK(dbl_ip4blk_add(&b, 10, 12, 5) && dbl_ip4blk_add(&b, 20, 20, 6)); /* 3 runs, one gap */
+	bkey[0] = 20;
+	blen[0] = dbl_ip4blk_encode(&b, bv[0]);
+	memset(&b, 0, sizeof b);
+	CHECK(dbl_ip4blk_add(&b, 30, 40, 7));
+	bkey[1] = 40;
+	blen[1] = dbl_ip4blk_encode(&b, bv[1]);
+	CHECK_INT(index_of(bkey, bv, blen, 2, &n), 0);
+	CHECK_INT(n, 3); /* listed runs: 10-12, 20, 30-40 */
+
+	CHECK_INT(index_of(bkey, bv, (size_t[]){blen[0], 8}, 2, &n), DBL_ECORRUPT);
+	CHECK_INT(index_of((uint32_t[]){20, 39}, bv, blen, 2, &n), DBL_ECORRUPT);
+	dbl_put_u32(bv[1], 15); /* second block starts inside the first */
+	CHECK_INT(index_of(bkey, bv, blen, 2, &n), DBL_ECORRUPT);
+	memset(&b, 0, sizeof b);
+	CHECK(dbl_ip4blk_add(&b, UINT32_MAX - 1, UINT32_MAX, 5));
+	b.last[1] = 3; /* a second run after the top address */
+	b.vsid[1] = 6;
+	b.n = 2;
+	bkey[0] = 3;
+	blen[0] = dbl_ip4blk_encode(&b, bv[0]);
+	CHECK_INT(index_of(bkey, bv, blen, 1, &n), DBL_ECORRUPT);
+}
+
+TEST_MAIN(test_layout, test_model, test_index)
