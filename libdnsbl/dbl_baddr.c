@@ -192,100 +192,70 @@ static int put_interval(struct dbl_bwriter *w, int fam, uint32_t scope, struct d
 	return dbl_bwriter_put(w, w->ip6, k, 20, v, 20, MDB_APPEND);
 }
 
-/* The dataset's IPv4 entries in (lo, file order): *k = sorted (lo, index)
- * pairs of the 16-byte parser entries, or NULL when they are in order
- * already (owned by the caller). Sorting these pairs instead of the
- * 48-byte sweep entries touches 960 MB less memory at scale 10 (20 M XBL
- * addresses), and fresh memory is the dearest part of a large load on a
- * VM. Returns 0 or -ENOMEM. */
-static int ip4_order(const struct dbl_dsdata *ds, size_t n, struct dbl_keyidx **k)
+/* The dataset's IPv4 entries with their file positions, in (lo, file
+ * order): a sorted copy of 16-byte records, read in order by both paths
+ * below. Sorting (key, index) pairs and reading the entries through them
+ * instead was 20 M cache and TLB misses at scale 10, and sorting records
+ * rather than the 48-byte sweep entries touches 960 MB less memory there.
+ * Returns 0 or -ENOMEM; *out is the caller's to free. */
+static int ip4_sorted(const struct dbl_dsdata *ds, size_t n, struct dbl_ip4ord **out)
 {
+	struct dbl_ip4ord *r;
 	bool sorted = true;
-	int rc;
 
-	*k = NULL;
-	for (size_t i = 1; i < n && sorted; i++)
-		sorted = ds->ip4[i - 1].lo <= ds->ip4[i].lo;
-	if (sorted || n > UINT32_MAX)
-		return 0;
-	if (!(*k = malloc(n * sizeof **k)))
+	*out = NULL;
+	if (n > UINT32_MAX) /* 32-bit positions: 4 G entries would not fit in memory anyway */
 		return -ENOMEM;
-	for (size_t i = 0; i < n; i++)
-		(*k)[i] = (struct dbl_keyidx){ds->ip4[i].lo, (uint32_t)i};
-	if ((rc = dbl_sort_keyed(*k, n))) { /* stable: equal lo stay in file order */
-		free(*k);
-		*k = NULL;
+	if (!(r = malloc(n * sizeof *r)))
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		const struct dbl_ip4ent *x = &ds->ip4[i];
+		r[i] = (struct dbl_ip4ord){x->lo, x->hi, x->vid, (uint32_t)i};
+		sorted = sorted && (i == 0 || r[i - 1].lo <= x->lo);
 	}
-	return rc;
+	if (!sorted && dbl_sort_ip4ord(r, n)) { /* stable: equal lo stay in file order */
+		free(r);
+		return -ENOMEM;
+	}
+	*out = r;
+	return 0;
 }
 
-/* The IPv4 entry at sorted position j; prefetches the one DBL_PREFETCH_AHEAD
- * further: sorted order reads the parser's entries at random (375 MB of
- * them at scale 10), a cache miss each unless asked early. */
-static const struct dbl_ip4ent *ip4_at(const struct dbl_dsdata *ds, const struct dbl_keyidx *k,
-                                       size_t j, size_t n)
-{
-	if (!k)
-		return &ds->ip4[j];
-	if (j + DBL_PREFETCH_AHEAD < n)
-		__builtin_prefetch(&ds->ip4[k[j + DBL_PREFETCH_AHEAD].idx]);
-	return &ds->ip4[k[j].idx];
-}
-
-/* A dataset whose IPv4 entries overlap nothing (an XBL-like list of single
- * addresses) resolves to its own entries: append them to per as dbl_sweep
- * would, without the 48-byte sweep entries (960 MB at scale 10) or the
- * sweep. The entries are read in address order from a sorted copy of the
- * 16-byte parser records (or the records themselves when the file was in
- * order): reading them through sorted indexes instead was 20 M cache and
- * TLB misses at scale 10. File order does not matter here (it only ranks
- * overlapping entries). Returns 1 when done, 0 when an overlap (or an
+/* A dataset whose IPv4 entries (r, sorted) overlap nothing, like an XBL
+ * list of single addresses, resolves to its own entries: append them to
+ * per as dbl_sweep would, without the 48-byte sweep entries (960 MB at
+ * scale 10) or the sweep. Returns 1 when done, 0 when an overlap (or an
  * inverted entry, left to dbl_sweep's guard) was found and per is as it
  * was, or -ENOMEM. */
-static int ip4_disjoint(struct dbl_swout *per, const struct dbl_dsdata *ds, size_t n)
+static int ip4_disjoint(struct dbl_swout *per, const struct dbl_ip4ord *r, size_t n)
 {
 	size_t base = per->nseg, pool = per->npool;
-	const struct dbl_ip4ent *x = ds->ip4;
-	struct dbl_ip4ent *copy = NULL;
-	bool sorted = true;
-	int rc = 1;
 
-	for (size_t i = 1; i < n && sorted; i++)
-		sorted = x[i - 1].lo <= x[i].lo;
-	if (!sorted) {
-		if (!(copy = malloc(n * sizeof *copy)))
-			return -ENOMEM;
-		memcpy(copy, ds->ip4, n * sizeof *copy);
-		if (dbl_sort_ip4ent(copy, n)) {
-			free(copy);
-			return -ENOMEM;
-		}
-		x = copy;
-	}
-	for (size_t j = 0; j < n && rc == 1; j++) {
-		if (x[j].lo > x[j].hi || (j && x[j].lo <= x[j - 1].hi)) {
+	for (size_t j = 0; j < n; j++) {
+		if (r[j].lo > r[j].hi || (j && r[j].lo <= r[j - 1].hi)) {
 			per->nseg = base;
 			per->npool = pool;
-			rc = 0;
-		} else if (dbl_swout_add1(per, base, x[j].lo, x[j].hi, x[j].vid)) {
-			rc = -ENOMEM;
+			return 0;
 		}
+		if (dbl_swout_add1(per, base, r[j].lo, r[j].hi, r[j].vid))
+			return -ENOMEM;
 	}
-	free(copy);
-	return rc;
+	return 1;
 }
 
 /* Fill e[0..n) with the dataset's entries, ord = file position, IPv4 ones
- * in the order k gives (ip4_order), so dbl_sweep finds them sorted. IPv6
- * lists (tens of thousands) are left to dbl_sweep to sort. */
+ * in r's order, so dbl_sweep finds them sorted (the priority is read from
+ * the parser's entry: at random, so prefetched ahead). IPv6 lists (tens of
+ * thousands) are left to dbl_sweep to sort. */
 static void fill_entries(struct dbl_swent *e, const struct dbl_dsdata *ds, int fam,
-                         const struct dbl_keyidx *k, size_t n)
+                         const struct dbl_ip4ord *r, size_t n)
 {
 	for (size_t j = 0; j < n; j++) {
 		if (fam == 4) {
-			const struct dbl_ip4ent *x = ip4_at(ds, k, j, n);
-			e[j] = (struct dbl_swent){x->lo, x->hi, k ? k[j].idx : (uint32_t)j, x->prio,
-			                          x->vid};
+			if (j + DBL_PREFETCH_AHEAD < n)
+				__builtin_prefetch(&ds->ip4[r[j + DBL_PREFETCH_AHEAD].ord]);
+			e[j] = (struct dbl_swent){r[j].lo, r[j].hi, r[j].ord,
+			                          ds->ip4[r[j].ord].prio, r[j].vid};
 		} else {
 			const struct dbl_ip6ent *x = &ds->ip6[j];
 			e[j] = (struct dbl_swent){dbl_u128_from_bytes(x->lo),
@@ -305,11 +275,11 @@ static void fill_entries(struct dbl_swent *e, const struct dbl_dsdata *ds, int f
 static int resolve(struct dbl_swout *per, const struct dbl_dsdata *ds, int fam, size_t n,
                    struct dbl_swent **e, size_t *cap)
 {
-	struct dbl_keyidx *k = NULL;
-	int rc = fam == 4 ? ip4_disjoint(per, ds, n) : 0; /* 1: done */
+	struct dbl_ip4ord *r = NULL;
+	int rc = fam == 4 ? ip4_sorted(ds, n, &r) : 0;
 
 	if (rc == 0 && fam == 4)
-		rc = ip4_order(ds, n, &k);
+		rc = ip4_disjoint(per, r, n); /* 1: done */
 	if (rc == 0 && n > *cap) {
 		struct dbl_swent *ne = realloc(*e, n * sizeof *ne);
 		if (ne) {
@@ -320,10 +290,10 @@ static int resolve(struct dbl_swout *per, const struct dbl_dsdata *ds, int fam, 
 		}
 	}
 	if (rc == 0) {
-		fill_entries(*e, ds, fam, k, n);
+		fill_entries(*e, ds, fam, r, n);
 		rc = dbl_sweep(*e, n, ds->merge, per);
 	}
-	free(k);
+	free(r);
 	return rc < 0 ? rc : 0;
 }
 

@@ -80,9 +80,9 @@ static int ent_cmp(const void *a, const void *b)
 	}
 
 #define KEYIDX_KEY(x) ((x).key)
-#define IP4ENT_KEY(x) ((uint64_t)(x).lo)
+#define IP4ORD_KEY(x) ((uint64_t)(x).lo)
 DEFINE_RADIX16(dbl_sort_keyed, struct dbl_keyidx, KEYIDX_KEY)
-DEFINE_RADIX16(dbl_sort_ip4ent, struct dbl_ip4ent, IP4ENT_KEY)
+DEFINE_RADIX16(dbl_sort_ip4ord, struct dbl_ip4ord, IP4ORD_KEY)
 
 /* Stable LSD radix sort of e[0..n) by lo. Entries arrive in ord order
  * (file order, or dataset order for the merge), so a stable sort by lo
@@ -235,20 +235,36 @@ static int out_reserve(struct dbl_swout *o, size_t pays)
 	return 0;
 }
 
-int dbl_swout_add1(struct dbl_swout *o, size_t base, dbl_u128 lo, dbl_u128 hi, int32_t pay)
+/* The payloads o->pool[first, first + cnt) were just appended: make them
+ * the segment [lo, hi], or extend the previous segment when it ends just
+ * before lo with the same payloads. Only segments from index base on (the
+ * caller's own) are extended: o also holds the segments of the scope's
+ * earlier datasets, whose payload numbers index other value tables, so an
+ * equal number there is not the same answer. Room was reserved. */
+static void push_seg(struct dbl_swout *o, size_t base, dbl_u128 lo, dbl_u128 hi, uint32_t first,
+                     uint32_t cnt)
 {
 	struct dbl_swseg *prev = o->nseg > base ? &o->seg[o->nseg - 1] : NULL;
 
+	if (prev && prev->hi + 1 == lo && prev->count == cnt &&
+	    memcmp(o->pool + prev->first, o->pool + first, cnt * sizeof *o->pool) == 0) {
+		prev->hi = hi; /* coalesce */
+		o->npool = first;
+		return;
+	}
+	o->seg[o->nseg++] = (struct dbl_swseg){lo, hi, first, cnt};
+}
+
+int dbl_swout_add1(struct dbl_swout *o, size_t base, dbl_u128 lo, dbl_u128 hi, int32_t pay)
+{
+	uint32_t first = (uint32_t)o->npool;
+
 	if (pay == DBL_VID_EXCLUDE)
 		return 0; /* a gap */
-	if (prev && prev->hi + 1 == lo && prev->count == 1 && o->pool[prev->first] == pay) {
-		prev->hi = hi; /* coalesce */
-		return 0;
-	}
 	if (out_reserve(o, 1))
 		return -ENOMEM;
-	o->seg[o->nseg++] = (struct dbl_swseg){lo, hi, (uint32_t)o->npool, 1};
 	o->pool[o->npool++] = pay;
+	push_seg(o, base, lo, hi, first, 1);
 	return 0;
 }
 
@@ -265,16 +281,12 @@ static void sort_by_ord(uint32_t *v, uint32_t n, const struct dbl_swent *e)
 	}
 }
 
-/* Append [lo, hi] with l's payloads to o, or extend the previous segment
- * when it ends just before lo with the same payloads. Only segments from
- * index base on (this sweep's own) are extended: o also holds the
- * segments of the scope's earlier datasets, whose payload numbers index
- * other value tables, so an equal number there is not the same answer. */
+/* Append [lo, hi] with l's payloads (the merge policy's pick) to o, as
+ * push_seg does. */
 static int emit(struct dbl_swout *o, size_t base, dbl_u128 lo, dbl_u128 hi, struct plist *l,
                 const struct dbl_swent *e, enum dbl_merge policy)
 {
 	uint32_t first = (uint32_t)o->npool, cnt = 0;
-	struct dbl_swseg *prev;
 
 	if (out_reserve(o, l->n))
 		return -ENOMEM;
@@ -298,14 +310,7 @@ static int emit(struct dbl_swout *o, size_t base, dbl_u128 lo, dbl_u128 hi, stru
 		}
 		o->npool = first + cnt;
 	}
-	prev = o->nseg > base ? &o->seg[o->nseg - 1] : NULL;
-	if (prev && prev->hi + 1 == lo && prev->count == cnt &&
-	    memcmp(o->pool + prev->first, o->pool + first, cnt * sizeof *o->pool) == 0) {
-		prev->hi = hi; /* coalesce */
-		o->npool = first;
-		return 0;
-	}
-	o->seg[o->nseg++] = (struct dbl_swseg){lo, hi, first, cnt};
+	push_seg(o, base, lo, hi, first, cnt);
 	return 0;
 }
 

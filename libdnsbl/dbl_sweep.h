@@ -84,8 +84,14 @@ struct dbl_keyidx {
 	uint32_t idx;
 };
 int dbl_sort_keyed(struct dbl_keyidx *v, size_t n);
-/* The same sort for parser IPv4 entries, by lo (stable). */
-int dbl_sort_ip4ent(struct dbl_ip4ent *v, size_t n);
+/* An IPv4 entry with its position in the dataset (ord), and the same
+ * sort for an array of them, by lo. */
+struct dbl_ip4ord {
+	uint32_t lo, hi;
+	int32_t vid;
+	uint32_t ord;
+};
+int dbl_sort_ip4ord(struct dbl_ip4ord *v, size_t n);
 
 /* Loops that visit sorted (key, index) pairs read the indexed items at
  * random; they prefetch the item this many steps ahead (about one memory
