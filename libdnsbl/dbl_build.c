@@ -240,6 +240,7 @@ static int copy_space(struct dbl_bwriter *w, MDB_dbi dst, struct dbl_rtxn *r, MD
 	     rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
 		uint8_t nk[4 + DBL_NAMEKEY_MAX + 16], nv[DBL_IP4BLK_MAX];
 		size_t nvs = v.mv_size >= 8 && v.mv_size <= sizeof nv ? v.mv_size : 0;
+		size_t offs[DBL_IP4BLK_RUNS], noff = 0, listed = 0;
 		uint32_t runs = dst == w->ip4 ? dbl_ip4blk_runs(nvs) : 0;
 		if (k.mv_size < 4 || k.mv_size > sizeof nk || dbl_get_u32(k.mv_data) != from)
 			break;
@@ -250,23 +251,29 @@ static int copy_space(struct dbl_bwriter *w, MDB_dbi dst, struct dbl_rtxn *r, MD
 		memcpy(nk, k.mv_data, k.mv_size);
 		dbl_put_u32(nk, to);
 		memcpy(nv, v.mv_data, nvs);
-		/* ip4: a vsid after each run's last (0: a gap, kept); ip6: one
-		 * vsid at the end; name: two vsids. */
-		for (size_t off = dst == w->name  ? 0
-		                  : dst == w->ip4 ? 8
-		                                  : nvs - 4;
-		     off + 4 <= nvs; off += dst == w->ip4 ? 8 : 4) {
-			uint32_t old = dbl_get_u32(nv + off), nid;
-			if (dst == w->ip4 && old == 0)
+		/* Where the vsids are: ip4 after each run's last, ip6 at the
+		 * end, name exact and wild. 0 (a gap, no answer) stays. */
+		if (dst == w->ip4) {
+			for (uint32_t i = 0; i < runs; i++)
+				offs[noff++] = DBL_IP4BLK_VSID(i);
+		} else if (dst == w->name) {
+			offs[noff++] = 0;
+			offs[noff++] = 4;
+		} else {
+			offs[noff++] = nvs - 4;
+		}
+		for (size_t i = 0; i < noff; i++) {
+			uint32_t old = dbl_get_u32(nv + offs[i]), nid;
+			if (old == 0)
 				continue;
 			if ((rc = remap_vsid(m, in, r, old, &nid)))
 				goto out;
-			dbl_put_u32(nv + off, nid);
-			*count += dst == w->ip4;
+			dbl_put_u32(nv + offs[i], nid);
+			listed++;
 		}
 		if ((rc = dbl_bwriter_put(w, dst, nk, k.mv_size, nv, nvs, MDB_APPEND)))
 			goto out;
-		*count += dst != w->ip4;
+		*count += dst == w->ip4 ? listed : 1; /* ip4: listed runs; else records */
 	}
 	rc = rc == MDB_NOTFOUND ? 0 : dbl_err_from_mdb(rc);
 out:

@@ -70,10 +70,8 @@ int dbl_bwriter_put(struct dbl_bwriter *w, MDB_dbi dbi, const void *k, size_t kl
 
 	if (!w->cur || w->curdbi != dbi) {
 		cursor_drop(w);
-		if ((rc = mdb_cursor_open(w->txn, dbi, &w->cur)) != 0) {
-			w->cur = NULL;
-			return dbl_err_from_mdb(rc);
-		}
+		if ((rc = mdb_cursor_open(w->txn, dbi, &w->cur)) != 0)
+			return dbl_err_from_mdb(rc); /* w->cur stays NULL */
 		w->curdbi = dbi;
 	}
 	if ((rc = mdb_cursor_put(w->cur, &key, &val, flags)) != 0)

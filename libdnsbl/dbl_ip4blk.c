@@ -25,8 +25,8 @@ size_t dbl_ip4blk_encode(const struct dbl_ip4blk *b, uint8_t *v)
 {
 	dbl_put_u32(v, b->first);
 	for (uint32_t i = 0; i < b->n; i++) {
-		dbl_put_u32(v + 4 + 8 * i, b->last[i]);
-		dbl_put_u32(v + 8 + 8 * i, b->vsid[i]);
+		dbl_put_u32(v + DBL_IP4BLK_LAST(i), b->last[i]);
+		dbl_put_u32(v + DBL_IP4BLK_VSID(i), b->vsid[i]);
 	}
 	return 4 + 8 * (size_t)b->n;
 }
@@ -40,9 +40,9 @@ uint32_t dbl_ip4blk_runs(size_t len)
 
 void dbl_ip4blk_run(const uint8_t *v, uint32_t i, uint32_t *lo, uint32_t *hi, uint32_t *vsid)
 {
-	*lo = i ? dbl_get_u32(v + 8 * i - 4) + 1 : dbl_get_u32(v);
-	*hi = dbl_get_u32(v + 4 + 8 * i);
-	*vsid = dbl_get_u32(v + 8 + 8 * i);
+	*lo = i ? dbl_get_u32(v + DBL_IP4BLK_LAST(i - 1)) + 1 : dbl_get_u32(v);
+	*hi = dbl_get_u32(v + DBL_IP4BLK_LAST(i));
+	*vsid = dbl_get_u32(v + DBL_IP4BLK_VSID(i));
 }
 
 /* Index of the run holding addr (addr >= first), n if none does. */
@@ -50,7 +50,7 @@ static uint32_t run_of(const uint8_t *v, uint32_t n, uint32_t addr)
 {
 	uint32_t i = 0;
 
-	while (i < n && dbl_get_u32(v + 4 + 8 * i) < addr)
+	while (i < n && dbl_get_u32(v + DBL_IP4BLK_LAST(i)) < addr)
 		i++;
 	return i;
 }
@@ -61,7 +61,7 @@ int dbl_ip4blk_find(const uint8_t *v, size_t len, uint32_t addr, uint32_t *vsid)
 
 	if (n == 0 || dbl_get_u32(v) > addr || (i = run_of(v, n, addr)) == n)
 		return DBL_ENOTFOUND;
-	if ((s = dbl_get_u32(v + 8 + 8 * i)) == 0)
+	if ((s = dbl_get_u32(v + DBL_IP4BLK_VSID(i))) == 0)
 		return DBL_ENOTFOUND; /* a gap inside the block */
 	*vsid = s;
 	return 0;
@@ -77,8 +77,8 @@ int dbl_ip4blk_any(const uint8_t *v, size_t len, uint32_t lo, uint32_t hi)
 		return dbl_get_u32(v) <= hi ? 0 : DBL_ENOTFOUND;
 	if ((i = run_of(v, n, lo)) == n)
 		return DBL_ENOTFOUND;
-	if (dbl_get_u32(v + 8 + 8 * i) != 0)
+	if (dbl_get_u32(v + DBL_IP4BLK_VSID(i)) != 0)
 		return 0;
 	/* lo is in a gap; the run after a gap is listed */
-	return i + 1 < n && dbl_get_u32(v + 4 + 8 * i) < hi ? 0 : DBL_ENOTFOUND;
+	return i + 1 < n && dbl_get_u32(v + DBL_IP4BLK_LAST(i)) < hi ? 0 : DBL_ENOTFOUND;
 }

@@ -28,6 +28,9 @@
 
 #define DBL_IP4BLK_RUNS 8
 #define DBL_IP4BLK_MAX  (4 + 8 * DBL_IP4BLK_RUNS) /* bytes of the largest value */
+/* Byte offsets in a value of run i's last address and of its vsid. */
+#define DBL_IP4BLK_LAST(i) (4 + 8 * (size_t)(i))
+#define DBL_IP4BLK_VSID(i) (8 + 8 * (size_t)(i))
 
 /* Writer state, caller-owned; zero it to start. */
 struct dbl_ip4blk {

@@ -128,7 +128,7 @@ static int count_runs(MDB_txn *txn, MDB_dbi dbi, size_t *runs)
 		if (k.mv_size != 8 || n == 0)
 			break;
 		for (uint32_t i = 0; i < n; i++)
-			*runs += dbl_get_u32((const uint8_t *)v.mv_data + 8 + 8 * i) != 0;
+			*runs += dbl_get_u32((const uint8_t *)v.mv_data + DBL_IP4BLK_VSID(i)) != 0;
 	}
 	mdb_cursor_close(c);
 	return rc == MDB_NOTFOUND ? 0 : rc ? dbl_err_from_mdb(rc) : DBL_ECORRUPT;
