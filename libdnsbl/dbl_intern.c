@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "dbl_err.h"
+#include "dbl_hash.h"
 #include "dbl_intern.h"
 #include "dbl_schema.h"
 
@@ -75,28 +76,6 @@ int dbl_intern_add_rr(struct dbl_vset_buf *vb, uint32_t ttl, uint16_t type, cons
 	return 0;
 }
 
-/* Eight bytes per step (multiply-xorshift): at scale 10 there are 750 k
- * distinct value sets of about a hundred bytes each, and a byte-at-a-time
- * hash over every one was most of the interning cost. */
-static uint32_t blob_hash(const uint8_t *p, size_t n)
-{
-	uint64_t h = 0x9E3779B97F4A7C15u ^ n, w;
-	size_t i = 0;
-
-	for (; i + 8 <= n; i += 8) {
-		memcpy(&w, p + i, 8);
-		h = (h ^ w) * 0xBF58476D1CE4E5B9u;
-		h ^= h >> 31;
-	}
-	if (i < n) {
-		w = 0;
-		memcpy(&w, p + i, n - i);
-		h = (h ^ w) * 0xBF58476D1CE4E5B9u;
-		h ^= h >> 31;
-	}
-	return (uint32_t)(h ^ h >> 32);
-}
-
 void dbl_intern_get(const struct dbl_intern *in, uint32_t vsid, const uint8_t **blob, size_t *len)
 {
 	uint64_t o = in->off[vsid - DBL_VSID_FIRST];
@@ -157,7 +136,7 @@ int dbl_intern_blob(struct dbl_intern *in, const uint8_t *blob, size_t len, uint
 	if (!in->slots || (in->next - DBL_VSID_FIRST + 1) * 2 > in->mask)
 		if (grow_slots(in))
 			return -ENOMEM;
-	full = blob_hash(vb->b, vb->len);
+	full = dbl_hash_bytes(vb->b, vb->len);
 	h = full & in->mask;
 	for (; in->slots[h]; h = (h + 1) & in->mask) {
 		const uint8_t *b;

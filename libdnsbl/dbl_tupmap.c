@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dbl_hash.h"
 #include "dbl_tupmap.h"
 
 void dbl_tupmap_init(struct dbl_tupmap *m)
@@ -15,19 +16,6 @@ void dbl_tupmap_free(struct dbl_tupmap *m)
 	free(m->slot);
 	free(m->arena);
 	memset(m, 0, sizeof *m);
-}
-
-/* Multiply-xorshift over the words; never 0 (0 marks an empty slot). */
-static uint32_t tup_hash(const uint32_t *key, size_t len)
-{
-	uint64_t h = 0x9E3779B97F4A7C15u ^ len;
-
-	for (size_t i = 0; i < len; i++) {
-		h = (h ^ key[i]) * 0xBF58476D1CE4E5B9u;
-		h ^= h >> 31;
-	}
-	h = (uint32_t)(h ^ (h >> 32));
-	return h ? (uint32_t)h : 1;
 }
 
 static int grow(struct dbl_tupmap *m)
@@ -63,7 +51,8 @@ int dbl_tupmap_find(struct dbl_tupmap *m, const uint32_t *key, size_t len, uint3
 		return -EINVAL;
 	if ((!m->slot || (m->used + 1) * 2 > (size_t)m->mask + 1) && grow(m))
 		return -ENOMEM;
-	hash = tup_hash(key, len);
+	hash = dbl_hash_bytes(key, len * sizeof *key);
+	hash += !hash; /* 0 marks an empty slot */
 	for (h = hash & m->mask; m->slot[h].hash; h = (h + 1) & m->mask) {
 		const struct dbl_tupslot *s = &m->slot[h];
 		if (s->hash == hash && s->len == len &&
