@@ -93,9 +93,9 @@ struct dbl_ip4ord {
 };
 int dbl_sort_ip4ord(struct dbl_ip4ord *v, size_t n);
 
-/* Loops that visit sorted (key, index) pairs read the indexed items at
- * random; they prefetch the item this many steps ahead (about one memory
- * latency of their per-item work). */
+/* Loops that visit sorted (key, position) records and read the items at
+ * those positions read them at random; they prefetch the item this many
+ * steps ahead (about one memory latency of their per-item work). */
 #define DBL_PREFETCH_AHEAD 16
 
 dbl_u128 dbl_u128_from_bytes(const uint8_t b[16]);
