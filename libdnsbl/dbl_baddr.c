@@ -19,10 +19,10 @@ static int addr_vset_encode(struct dbl_intern *in, struct dbl_vset_buf *vb, stru
 {
 	dbl_vset_buf_reset(vb);
 	for (uint32_t r = 0; r < nrefs; r++) {
-		const struct dbl_swseg *s = &per->seg[refs[r]];
+		const struct dbl_swseg s = dbl_swout_get(per, (size_t)refs[r]);
 		const struct dbl_dsdata *ds = bs->ds[segds[refs[r]]];
-		for (uint32_t j = 0; j < s->count; j++) {
-			const struct dbl_value *v = &ds->values[per->pool[s->first + j]];
+		for (uint32_t j = 0; j < s.count; j++) {
+			const struct dbl_value *v = &ds->values[per->pool[s.first + j]];
 			int rc = dbl_intern_add_listing(vb, ds->ttl, v->a, 0,
 			                                v->has_txt ? v->txt : NULL, v->txtlen);
 			if (rc)
@@ -77,9 +77,9 @@ static void multi_key(const struct dbl_swout *per, const uint32_t *segds, const 
 {
 	*n = 0;
 	for (uint32_t r = 0; r < nrefs; r++) {
-		const struct dbl_swseg *s = &per->seg[refs[r]];
-		for (uint32_t j = 0; j < s->count; j++) {
-			uint32_t vid = (uint32_t)per->pool[s->first + j];
+		const struct dbl_swseg s = dbl_swout_get(per, (size_t)refs[r]);
+		for (uint32_t j = 0; j < s.count; j++) {
+			uint32_t vid = (uint32_t)per->pool[s.first + j];
 			if (vid >= VWORD_VID_MAX || *n == DBL_TUPMAP_MAXLEN) {
 				*n = 0;
 				return;
@@ -96,14 +96,14 @@ static int vcache_slot(struct vcache *vc, const struct dbl_bscope *bs, const str
                        const uint32_t *segds, const int32_t *refs, uint32_t nrefs, uint32_t *key,
                        size_t *n, uint32_t **slot)
 {
-	const struct dbl_swseg *s0 = &per->seg[refs[0]];
+	const struct dbl_swseg s0 = dbl_swout_get(per, (size_t)refs[0]);
 	int rc;
 
 	*slot = NULL;
 	*n = 0;
-	if (nrefs == 1 && s0->count == 1) {
+	if (nrefs == 1 && s0.count == 1) {
 		uint32_t d = segds[refs[0]];
-		int32_t vid = per->pool[s0->first];
+		int32_t vid = per->pool[s0.first];
 		if (!vc->v[d] && !(vc->v[d] = calloc(bs->ds[d]->nvalues + 1, sizeof(uint32_t))))
 			return -ENOMEM;
 		*slot = &vc->v[d][vid];
@@ -226,19 +226,20 @@ static int ip4_sorted(const struct dbl_dsdata *ds, size_t n, struct dbl_ip4ord *
  * per as dbl_sweep would, without the 48-byte sweep entries (960 MB at
  * scale 10) or the sweep. Returns 1 when done, 0 when an overlap (or an
  * inverted entry, left to dbl_sweep's guard) was found and per is as it
- * was, or -ENOMEM. */
+ * was, or dbl_swout_add1's error. */
 static int ip4_disjoint(struct dbl_swout *per, const struct dbl_ip4ord *r, size_t n)
 {
 	size_t base = per->nseg, pool = per->npool;
 
 	for (size_t j = 0; j < n; j++) {
+		int rc;
 		if (r[j].lo > r[j].hi || (j && r[j].lo <= r[j - 1].hi)) {
 			per->nseg = base;
 			per->npool = pool;
 			return 0;
 		}
-		if (dbl_swout_add1(per, base, r[j].lo, r[j].hi, r[j].vid))
-			return -ENOMEM;
+		if ((rc = dbl_swout_add1(per, base, r[j].lo, r[j].hi, r[j].vid)))
+			return rc;
 	}
 	return 1;
 }
@@ -297,7 +298,8 @@ static int resolve(struct dbl_swout *per, const struct dbl_dsdata *ds, int fam, 
 	return rc < 0 ? rc : 0;
 }
 
-/* Merged intervals held at once: 64 Ki x 48 bytes = 3 MB, reused. */
+/* Merged intervals held at once: 64 Ki segments (1 MB for IPv4, 3 MB for
+ * IPv6), reused. */
 #define MERGE_CHUNK 65536
 
 int dbl_build_addr(struct dbl_bwriter *w, struct dbl_intern *in, struct dbl_bscope *bs, int fam,
@@ -316,6 +318,7 @@ int dbl_build_addr(struct dbl_bwriter *w, struct dbl_intern *in, struct dbl_bsco
 	uint32_t pvs = 0;
 	int have = 0, more;
 
+	per.narrow = all.narrow = fam == 4; /* 16-byte segments */
 	for (size_t d = 0; d < bs->nds; d++) {
 		struct dbl_dsdata *ds = bs->ds[d];
 		size_t n = fam == 4 ? ds->nip4 : ds->nip6, before = per.nseg;
@@ -361,20 +364,21 @@ int dbl_build_addr(struct dbl_bwriter *w, struct dbl_intern *in, struct dbl_bsco
 			goto out;
 		}
 		for (size_t s = 0; s < all.nseg; s++) {
+			const struct dbl_swseg g = dbl_swout_get(&all, s);
 			uint32_t vsid;
-			rc = addr_vset(in, &vb, bs, &per, segds, all.pool + all.seg[s].first,
-			               all.seg[s].count, &vc, &vsid);
+			rc = addr_vset(in, &vb, bs, &per, segds, all.pool + g.first, g.count, &vc,
+			               &vsid);
 			if (rc)
 				goto out;
-			if (have && phi + 1 == all.seg[s].lo && pvs == vsid) {
-				phi = all.seg[s].hi; /* same answer: one interval */
+			if (have && phi + 1 == g.lo && pvs == vsid) {
+				phi = g.hi; /* same answer: one interval */
 				continue;
 			}
 			if (have && (rc = put_interval(w, fam, bs->sc->id, &blk, plo, phi, pvs)))
 				goto out;
 			(*nintervals)++;
-			plo = all.seg[s].lo;
-			phi = all.seg[s].hi;
+			plo = g.lo;
+			phi = g.hi;
 			pvs = vsid;
 			have = 1;
 		}

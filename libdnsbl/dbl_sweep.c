@@ -215,7 +215,8 @@ static int out_reserve(struct dbl_swout *o, size_t pays)
 {
 	if (o->nseg == o->capseg) {
 		size_t cap = o->capseg ? o->capseg * 2 : 1024;
-		struct dbl_swseg *s = realloc(o->seg, cap * sizeof *s);
+		void *s = realloc(o->seg, cap * (o->narrow ? sizeof(struct dbl_swseg4)
+		                                           : sizeof(struct dbl_swseg)));
 		if (!s)
 			return -ENOMEM;
 		o->seg = s;
@@ -235,24 +236,41 @@ static int out_reserve(struct dbl_swout *o, size_t pays)
 	return 0;
 }
 
+/* Store segment i (room was reserved); -ERANGE when o is narrow and hi
+ * does not fit (lo <= hi). */
+static int seg_put(struct dbl_swout *o, size_t i, dbl_u128 lo, dbl_u128 hi, uint32_t first,
+                   uint32_t cnt)
+{
+	if (!o->narrow) {
+		((struct dbl_swseg *)o->seg)[i] = (struct dbl_swseg){lo, hi, first, cnt};
+		return 0;
+	}
+	if (hi > UINT32_MAX)
+		return -ERANGE;
+	((struct dbl_swseg4 *)o->seg)[i] =
+	    (struct dbl_swseg4){(uint32_t)lo, (uint32_t)hi, first, cnt};
+	return 0;
+}
+
 /* The payloads o->pool[first, first + cnt) were just appended: make them
  * the segment [lo, hi], or extend the previous segment when it ends just
  * before lo with the same payloads. Only segments from index base on (the
  * caller's own) are extended: o also holds the segments of the scope's
  * earlier datasets, whose payload numbers index other value tables, so an
- * equal number there is not the same answer. Room was reserved. */
-static void push_seg(struct dbl_swout *o, size_t base, dbl_u128 lo, dbl_u128 hi, uint32_t first,
-                     uint32_t cnt)
+ * equal number there is not the same answer. Room was reserved. Returns 0
+ * or -ERANGE (seg_put). */
+static int push_seg(struct dbl_swout *o, size_t base, dbl_u128 lo, dbl_u128 hi, uint32_t first,
+                    uint32_t cnt)
 {
-	struct dbl_swseg *prev = o->nseg > base ? &o->seg[o->nseg - 1] : NULL;
-
-	if (prev && prev->hi + 1 == lo && prev->count == cnt &&
-	    memcmp(o->pool + prev->first, o->pool + first, cnt * sizeof *o->pool) == 0) {
-		prev->hi = hi; /* coalesce */
-		o->npool = first;
-		return;
+	if (o->nseg > base) {
+		struct dbl_swseg prev = dbl_swout_get(o, o->nseg - 1);
+		if (prev.hi + 1 == lo && prev.count == cnt &&
+		    memcmp(o->pool + prev.first, o->pool + first, cnt * sizeof *o->pool) == 0) {
+			o->npool = first; /* coalesce */
+			return seg_put(o, o->nseg - 1, prev.lo, hi, prev.first, cnt);
+		}
 	}
-	o->seg[o->nseg++] = (struct dbl_swseg){lo, hi, first, cnt};
+	return seg_put(o, o->nseg++, lo, hi, first, cnt);
 }
 
 int dbl_swout_add1(struct dbl_swout *o, size_t base, dbl_u128 lo, dbl_u128 hi, int32_t pay)
@@ -264,8 +282,7 @@ int dbl_swout_add1(struct dbl_swout *o, size_t base, dbl_u128 lo, dbl_u128 hi, i
 	if (out_reserve(o, 1))
 		return -ENOMEM;
 	o->pool[o->npool++] = pay;
-	push_seg(o, base, lo, hi, first, 1);
-	return 0;
+	return push_seg(o, base, lo, hi, first, 1);
 }
 
 /* Insertion sort by ord: active lists are tiny. */
@@ -310,8 +327,7 @@ static int emit(struct dbl_swout *o, size_t base, dbl_u128 lo, dbl_u128 hi, stru
 		}
 		o->npool = first + cnt;
 	}
-	push_seg(o, base, lo, hi, first, cnt);
-	return 0;
+	return push_seg(o, base, lo, hi, first, cnt);
 }
 
 int dbl_sweep(struct dbl_swent *e, size_t n, enum dbl_merge policy, struct dbl_swout *out)
@@ -400,7 +416,10 @@ int dbl_sweep_merge_init(struct dbl_swmerge *m, const struct dbl_swout *in, cons
 	return 0;
 }
 
-int dbl_sweep_merge_next(struct dbl_swmerge *m, struct dbl_swout *out, size_t maxseg)
+/* dbl_sweep_merge_next for an input of width narrow (a constant in each
+ * call below, so each gets its own copy). */
+static inline __attribute__((always_inline)) int
+merge_next(struct dbl_swmerge *m, struct dbl_swout *out, size_t maxseg, bool narrow)
 {
 	const dbl_u128 max = ~(dbl_u128)0;
 	const struct dbl_swout *in = m->in;
@@ -412,20 +431,20 @@ int dbl_sweep_merge_next(struct dbl_swmerge *m, struct dbl_swout *out, size_t ma
 		uint32_t n = 0;
 		/* Where does the current piece end, and which lists cover pos? */
 		for (size_t l = 0; l < nlists; l++) {
-			const struct dbl_swseg *s;
+			struct dbl_swseg s;
 			if (cur[l] == end[l])
 				continue;
-			s = &in->seg[cur[l]];
+			s = dbl_swout_at(in, cur[l], narrow);
 			any = true;
-			if (m->started && s->lo <= pos) {
+			if (m->started && s.lo <= pos) {
 				active = true;
-				if (s->hi < stop)
-					stop = s->hi;
+				if (s.hi < stop)
+					stop = s.hi;
 			} else {
-				if (s->lo < next)
-					next = s->lo;
-				if (m->started && s->lo - 1 < stop)
-					stop = s->lo - 1;
+				if (s.lo < next)
+					next = s.lo;
+				if (m->started && s.lo - 1 < stop)
+					stop = s.lo - 1;
 			}
 		}
 		if (!any) {
@@ -440,21 +459,32 @@ int dbl_sweep_merge_next(struct dbl_swmerge *m, struct dbl_swout *out, size_t ma
 		if (out_reserve(out, nlists))
 			return -ENOMEM;
 		for (size_t l = 0; l < nlists; l++)
-			if (cur[l] < end[l] && in->seg[cur[l]].lo <= pos)
+			if (cur[l] < end[l] && dbl_swout_at(in, cur[l], narrow).lo <= pos)
 				out->pool[out->npool + n++] = (int32_t)cur[l];
-		out->seg[out->nseg++] = (struct dbl_swseg){pos, stop, (uint32_t)out->npool, n};
+		if (seg_put(out, out->nseg, pos, stop, (uint32_t)out->npool, n))
+			return -ERANGE;
+		out->nseg++;
 		out->npool += n;
 		added++;
-		for (size_t l = 0; l < nlists; l++)
-			if (cur[l] < end[l] && in->seg[cur[l]].lo <= pos &&
-			    in->seg[cur[l]].hi == stop)
+		for (size_t l = 0; l < nlists; l++) {
+			struct dbl_swseg s;
+			if (cur[l] == end[l])
+				continue;
+			s = dbl_swout_at(in, cur[l], narrow);
+			if (s.lo <= pos && s.hi == stop)
 				cur[l]++;
+		}
 		if (stop == max)
 			m->done = true;
 		else
 			m->pos = stop + 1;
 	}
 	return m->done ? 0 : 1;
+}
+
+int dbl_sweep_merge_next(struct dbl_swmerge *m, struct dbl_swout *out, size_t maxseg)
+{
+	return m->in->narrow ? merge_next(m, out, maxseg, true) : merge_next(m, out, maxseg, false);
 }
 
 void dbl_swout_reset(struct dbl_swout *out)
@@ -465,7 +495,10 @@ void dbl_swout_reset(struct dbl_swout *out)
 
 void dbl_swout_free(struct dbl_swout *out)
 {
+	bool narrow = out->narrow;
+
 	free(out->seg);
 	free(out->pool);
 	memset(out, 0, sizeof *out);
+	out->narrow = narrow;
 }

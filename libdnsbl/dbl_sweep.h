@@ -11,7 +11,8 @@
  * equal payload lists are coalesced (never with what out held before).
  *
  * Positions are 128-bit so one implementation serves IPv4 (zero-extended)
- * and IPv6. Runs in O(n log n); memory is caller-owned growable vectors.
+ * and IPv6; an output vector for IPv4 stores them in 32 bits (narrow).
+ * Runs in O(n log n); memory is caller-owned growable vectors.
  */
 #ifndef DBL_SWEEP_H
 #define DBL_SWEEP_H
@@ -31,20 +32,51 @@ struct dbl_swent {
 	int32_t pay; /* payload, or DBL_VID_EXCLUDE */
 };
 
+/* One resolved interval, as dbl_swout_get returns it. */
 struct dbl_swseg {
 	dbl_u128 lo, hi;
 	uint32_t first, count; /* slice of dbl_swout.pool */
 };
 
+/* The same, stored in 16 bytes instead of 48 when every position fits in
+ * 32 bits (IPv4): at scale 10 one scope's segments are 23 M, and on the
+ * benchmark VM every fresh page costs a host fault (dbl_swout.narrow). */
+struct dbl_swseg4 {
+	uint32_t lo, hi, first, count;
+};
+
+/* Segments and their payload lists. narrow: set by the caller while the
+ * vector is empty; the segments are then struct dbl_swseg4 and a position
+ * of 2^32 or more is refused (-ERANGE). Read segments with dbl_swout_get. */
 struct dbl_swout {
-	struct dbl_swseg *seg; /* owned */
+	bool narrow;
+	void *seg; /* owned: struct dbl_swseg, or dbl_swseg4 when narrow */
 	size_t nseg, capseg;
 	int32_t *pool; /* owned: payload lists */
 	size_t npool, cappool;
 };
 
+/* Segment i (< o->nseg) of o, by value, for o->narrow == narrow: a loop
+ * that passes a constant carries no width test. */
+static inline __attribute__((always_inline)) struct dbl_swseg
+dbl_swout_at(const struct dbl_swout *o, size_t i, bool narrow)
+{
+	if (narrow) {
+		const struct dbl_swseg4 *s = (const struct dbl_swseg4 *)o->seg + i;
+		return (struct dbl_swseg){s->lo, s->hi, s->first, s->count};
+	}
+	return ((const struct dbl_swseg *)o->seg)[i];
+}
+
+/* Segment i (< o->nseg) of o, by value. */
+static inline struct dbl_swseg dbl_swout_get(const struct dbl_swout *o, size_t i)
+{
+	return dbl_swout_at(o, i, o->narrow);
+}
+
 /* Resolve e[0..n) (reordered in place) and append the intervals to out.
- * Returns 0 or -ENOMEM. */
+ * Returns 0, -ENOMEM, or -ERANGE (a position over 32 bits for a narrow
+ * out). */
 int dbl_sweep(struct dbl_swent *e, size_t n, enum dbl_merge policy, struct dbl_swout *out);
 /* Merge of nlists sorted, internally disjoint lists of intervals (list i
  * is in->seg[first[i] .. first[i] + count[i])) into disjoint intervals
@@ -66,14 +98,16 @@ struct dbl_swmerge {
 int dbl_sweep_merge_init(struct dbl_swmerge *m, const struct dbl_swout *in, const size_t *first,
                          const size_t *count, size_t nlists);
 /* Append up to maxseg (>= 1) merged intervals to out. Returns 1 when more
- * follow, 0 when the merge is complete, or -ENOMEM. */
+ * follow, 0 when the merge is complete, -ENOMEM, or -ERANGE (as dbl_sweep). */
 int dbl_sweep_merge_next(struct dbl_swmerge *m, struct dbl_swout *out, size_t maxseg);
 /* Append [lo, hi] with the one payload pay (nothing for DBL_VID_EXCLUDE: a
  * gap), extending the last segment instead when it has index base or more,
  * ends at lo - 1 and carries pay alone: what dbl_sweep does for an entry
- * that overlaps nothing. Returns 0 or -ENOMEM. */
+ * that overlaps nothing. Returns 0, -ENOMEM or -ERANGE (as dbl_sweep). */
 int dbl_swout_add1(struct dbl_swout *out, size_t base, dbl_u128 lo, dbl_u128 hi, int32_t pay);
+/* Empty out (memory and narrow kept). */
 void dbl_swout_reset(struct dbl_swout *out);
+/* Release out's vectors; out is then empty (narrow kept). */
 void dbl_swout_free(struct dbl_swout *out);
 
 /* Stable sort of v[0..n) by key (LSD radix, 16-bit digits; digits equal

@@ -377,11 +377,20 @@ static void test_sweep_order(void)
 	/* IPv6-width positions incl. the top address (no overflow). */
 	struct dbl_swent e[2] = {{0, ~(dbl_u128)0, 0, 0, 1},
 	                         {~(dbl_u128)0, ~(dbl_u128)0, 1, 128, 2}};
-	struct dbl_swout o = {0};
+	struct dbl_swout o = {0}, n4 = {.narrow = true};
+	struct dbl_swent f[2];
+	memcpy(f, e, sizeof f);
 	CHECK_INT(dbl_sweep(e, 2, DBL_MERGE_FIRST, &o), 0);
 	CHECK_INT(o.nseg, 2);
-	CHECK(o.seg[1].lo == ~(dbl_u128)0 && o.pool[o.seg[1].first] == 2);
+	CHECK(dbl_swout_get(&o, 1).lo == ~(dbl_u128)0 && o.pool[dbl_swout_get(&o, 1).first] == 2);
 	dbl_swout_free(&o);
+	/* 32-bit segments refuse what does not fit instead of truncating */
+	CHECK_INT(dbl_sweep(f, 2, DBL_MERGE_FIRST, &n4), -ERANGE);
+	CHECK_INT(dbl_swout_add1(&n4, 0, 7, (dbl_u128)1 << 32, 1), -ERANGE);
+	CHECK_INT(dbl_swout_add1(&n4, 0, 0, UINT32_MAX, 1), 0);
+	CHECK(dbl_swout_get(&n4, n4.nseg - 1).hi == UINT32_MAX);
+	dbl_swout_free(&n4);
+	CHECK(n4.narrow);
 }
 
 /* dbl_sweep against a brute-force model: random overlapping,
@@ -457,11 +466,11 @@ static dbl_u128 pos(dbl_u128 base, unsigned shift, uint32_t x)
 	return base + ((dbl_u128)x << shift) + (shift ? (x & 1) : 0);
 }
 
-static void run(dbl_u128 base, unsigned shift, enum dbl_merge m)
+static void run(dbl_u128 base, unsigned shift, enum dbl_merge m, bool narrow)
 {
 	struct dbl_swent e[NENT], work[NENT];
 	uint32_t a[NENT], b[NENT];
-	struct dbl_swout o = {0};
+	struct dbl_swout o = {.narrow = narrow};
 	size_t seg = 0;
 
 	for (size_t i = 0; i < NENT; i++) {
@@ -477,16 +486,16 @@ static void run(dbl_u128 base, unsigned shift, enum dbl_merge m)
 		dbl_u128 p = pos(base, shift, x);
 		int32_t want[NENT];
 		int n = model(e, a, b, NENT, m, x, want);
-		while (seg < o.nseg && o.seg[seg].hi < p)
+		while (seg < o.nseg && dbl_swout_get(&o, seg).hi < p)
 			seg++;
-		if (seg == o.nseg || o.seg[seg].lo > p) {
+		if (seg == o.nseg || dbl_swout_get(&o, seg).lo > p) {
 			CHECK_INT(n, -1);
 			continue;
 		}
-		CHECK_INT((int)o.seg[seg].count, n);
-		if (n > 0 && (int)o.seg[seg].count == n)
-			CHECK(memcmp(o.pool + o.seg[seg].first, want, (size_t)n * sizeof *want) ==
-			      0);
+		CHECK_INT((int)dbl_swout_get(&o, seg).count, n);
+		if (n > 0 && (int)dbl_swout_get(&o, seg).count == n)
+			CHECK(memcmp(o.pool + dbl_swout_get(&o, seg).first, want,
+			             (size_t)n * sizeof *want) == 0);
 	}
 	dbl_swout_free(&o);
 }
@@ -494,11 +503,13 @@ static void run(dbl_u128 base, unsigned shift, enum dbl_merge m)
 static void test_sweep_model(void)
 {
 	for (int r = 0; r < 3; r++) {
-		run(0, 0, DBL_MERGE_UNION); /* IPv4-like */
-		run(0, 0, DBL_MERGE_FIRST);
-		run((dbl_u128)0x20010db8u << 96, 80, DBL_MERGE_UNION); /* 128-bit spread */
-		run((dbl_u128)0x20010db8u << 96, 80, DBL_MERGE_FIRST);
-		run((dbl_u128)0x20010db8u << 96, 48, DBL_MERGE_UNION); /* 49 bits: packed */
+		run(0, 0, DBL_MERGE_UNION, false); /* IPv4-like */
+		run(0, 0, DBL_MERGE_FIRST, false);
+		run(0, 0, DBL_MERGE_UNION, true); /* the same in 16-byte segments */
+		run(0, 0, DBL_MERGE_FIRST, true);
+		run((dbl_u128)0x20010db8u << 96, 80, DBL_MERGE_UNION, false); /* 128-bit spread */
+		run((dbl_u128)0x20010db8u << 96, 80, DBL_MERGE_FIRST, false);
+		run((dbl_u128)0x20010db8u << 96, 48, DBL_MERGE_UNION, false); /* 49 bits: packed */
 	}
 }
 
@@ -576,10 +587,11 @@ static void test_build_model(void)
  * covered by exactly the input segments that contain it, in list order,
  * and the result does not depend on the chunk size (build_addr writes it
  * out chunk by chunk; a chunk boundary must not drop or split anything). */
-static void test_sweep_merge_chunks(void)
+static void merge_chunks(bool narrow)
 {
 	enum { NL = 3 };
-	struct dbl_swout per = {0}, one = {0}, part = {0};
+	struct dbl_swout per = {.narrow = narrow}, one = {.narrow = narrow},
+	                 part = {.narrow = narrow};
 	size_t first[NL], count[NL];
 	struct dbl_swmerge m;
 
@@ -601,17 +613,19 @@ static void test_sweep_merge_chunks(void)
 		uint32_t n = 0;
 		for (size_t l = 0; l < NL; l++)
 			for (size_t i = first[l]; i < first[l] + count[l]; i++)
-				if (per.seg[i].lo <= s && s <= per.seg[i].hi)
+				if (dbl_swout_get(&per, i).lo <= s &&
+				    s <= dbl_swout_get(&per, i).hi)
 					want[n++] = (int32_t)i;
-		while (seg < one.nseg && one.seg[seg].hi < s)
+		while (seg < one.nseg && dbl_swout_get(&one, seg).hi < s)
 			seg++;
-		if (seg == one.nseg || one.seg[seg].lo > s) {
+		if (seg == one.nseg || dbl_swout_get(&one, seg).lo > s) {
 			CHECK_INT((int)n, 0);
 			continue;
 		}
-		CHECK_INT((int)one.seg[seg].count, (int)n);
-		if (one.seg[seg].count == n)
-			CHECK(memcmp(one.pool + one.seg[seg].first, want, n * sizeof *want) == 0);
+		CHECK_INT((int)dbl_swout_get(&one, seg).count, (int)n);
+		if (dbl_swout_get(&one, seg).count == n)
+			CHECK(memcmp(one.pool + dbl_swout_get(&one, seg).first, want,
+			             n * sizeof *want) == 0);
 	}
 	for (size_t chunk = 1; chunk <= 7; chunk += 3) {
 		size_t k = 0, calls = 0;
@@ -623,10 +637,11 @@ static void test_sweep_merge_chunks(void)
 			CHECK(more >= 0 && part.nseg <= chunk);
 			calls++;
 			for (size_t s = 0; s < part.nseg && k < one.nseg; s++, k++) {
-				const struct dbl_swseg *x = &part.seg[s], *y = &one.seg[k];
-				CHECK(x->lo == y->lo && x->hi == y->hi && x->count == y->count);
-				CHECK(memcmp(part.pool + x->first, one.pool + y->first,
-				             x->count * sizeof *part.pool) == 0);
+				const struct dbl_swseg x = dbl_swout_get(&part, s),
+				                       y = dbl_swout_get(&one, k);
+				CHECK(x.lo == y.lo && x.hi == y.hi && x.count == y.count);
+				CHECK(memcmp(part.pool + x.first, one.pool + y.first,
+				             x.count * sizeof *part.pool) == 0);
 			}
 		} while (more > 0 && calls <= one.nseg + 1);
 		CHECK_INT((int)k, (int)one.nseg);
@@ -636,6 +651,12 @@ static void test_sweep_merge_chunks(void)
 	dbl_swout_free(&per);
 	dbl_swout_free(&one);
 	dbl_swout_free(&part);
+}
+
+static void test_sweep_merge_chunks(void)
+{
+	merge_chunks(false);
+	merge_chunks(true); /* IPv4's 16-byte segments */
 }
 
 /* End both transactions, close both opens of one file, remove it. */
