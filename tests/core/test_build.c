@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "ds_fixture.h"
 #include "dbl_build.h"
 #include "dbl_db.h"
 #include "dbl_err.h"
@@ -22,61 +23,6 @@ static char tmpdir[] = "/tmp/dbl-test-build-XXXXXX";
 static uint32_t ip(unsigned a, unsigned b, unsigned c, unsigned d)
 {
 	return (a << 24) | (b << 16) | (c << 8) | d;
-}
-
-static struct dbl_dsdata *ds_new(const char *type, enum dbl_merge m)
-{
-	struct dbl_dsdata *ds = calloc(1, sizeof *ds);
-	ds->type = strdup(type);
-	ds->label = strdup(type);
-	ds->ttl = DBL_TTL_DEFAULT;
-	ds->merge = m;
-	ds->nsubs = 1;
-	ds->subs = calloc(1, sizeof *ds->subs);
-	ds->values = calloc(16, sizeof *ds->values);
-	ds->ip4 = calloc(64, sizeof *ds->ip4);
-	ds->ip6 = calloc(16, sizeof *ds->ip6);
-	ds->names = calloc(64, sizeof *ds->names);
-	return ds;
-}
-
-static int32_t val(struct dbl_dsdata *ds, unsigned a4, const char *txt)
-{
-	struct dbl_value *v = &ds->values[ds->nvalues];
-	v->a[0] = 127;
-	v->a[3] = (uint8_t)a4;
-	if (txt) {
-		v->has_txt = true;
-		v->txt = strdup(txt);
-		v->txtlen = (uint16_t)strlen(txt);
-	}
-	return (int32_t)ds->nvalues++;
-}
-
-static void add4(struct dbl_dsdata *ds, uint32_t lo, uint32_t hi, int prio, int32_t vid)
-{
-	ds->ip4[ds->nip4++] = (struct dbl_ip4ent){lo, hi, (uint8_t)prio, vid};
-}
-
-static void addname(struct dbl_dsdata *ds, const char *text, bool wild, int32_t vid)
-{
-	uint8_t rel[256];
-	struct dbl_nameent *e = &ds->names[ds->nnames++];
-	int n = dbl_rel_from_text(rel, text, strlen(text));
-	e->key = malloc((size_t)n);
-	e->keylen = (uint8_t)dbl_namekey_from_rel(e->key, rel, (size_t)n);
-	e->wild = wild;
-	e->vid = vid;
-}
-
-static void ds_free(struct dbl_dsdata *ds)
-{
-	for (size_t i = 0; i < ds->nvalues; i++)
-		free(ds->values[i].txt);
-	for (size_t i = 0; i < ds->nnames; i++)
-		free(ds->names[i].key);
-	free(ds->values), free(ds->ip4), free(ds->ip6), free(ds->names), free(ds->subs);
-	free(ds->type), free(ds->label), free(ds);
 }
 
 /* A answers (last octets, in order) of a vset, as "2,4". */
@@ -126,10 +72,10 @@ static const char *lookname(struct dbl_rtxn *r, uint32_t scope, const char *text
 
 static void test_roundtrip(void)
 {
-	struct dbl_dsdata *set = ds_new("ip4set", DBL_MERGE_UNION);
-	struct dbl_dsdata *trie = ds_new("ip4trie", DBL_MERGE_FIRST);
-	struct dbl_dsdata *dn1 = ds_new("dnset", DBL_MERGE_UNION);
-	struct dbl_dsdata *dn2 = ds_new("dnset", DBL_MERGE_UNION);
+	struct dbl_dsdata *set = fix_ds_new("ip4set", DBL_MERGE_UNION);
+	struct dbl_dsdata *trie = fix_ds_new("ip4trie", DBL_MERGE_FIRST);
+	struct dbl_dsdata *dn1 = fix_ds_new("dnset", DBL_MERGE_UNION);
+	struct dbl_dsdata *dn2 = fix_ds_new("dnset", DBL_MERGE_UNION);
 	struct dbl_dsdata *zen[] = {set, trie, dn1, dn2};
 	struct dbl_build_zone z = {.nds = 4, .ds = zen};
 	struct dbl_build_opts o = {.generation = 7, .now = 1000};
@@ -137,49 +83,49 @@ static void test_roundtrip(void)
 	struct dbl_db *db;
 	struct dbl_rtxn r;
 	char path[256];
-	int32_t v2 = val(set, 2, "listed $"), v3 = val(set, 3, NULL);
-	int32_t t5 = val(trie, 5, "trie"), t6 = val(trie, 6, NULL);
-	int32_t d2 = val(dn1, 2, "dn1 $"), d3 = val(dn2, 3, "dn2 $");
+	int32_t v2 = fix_val(set, 2, "listed $"), v3 = fix_val(set, 3, NULL);
+	int32_t t5 = fix_val(trie, 5, "trie"), t6 = fix_val(trie, 6, NULL);
+	int32_t d2 = fix_val(dn1, 2, "dn1 $"), d3 = fix_val(dn2, 3, "dn2 $");
 	uint32_t scope, vs;
 	const struct dbl_zone *zone;
 	size_t zoff;
 
 	/* ip4set: /24 listed, /32 exclusion beats a /32 listing at its level */
-	add4(set, ip(10, 0, 0, 0), ip(10, 0, 0, 255), 24, v2);
-	add4(set, ip(10, 0, 0, 5), ip(10, 0, 0, 5), 32, DBL_VID_EXCLUDE);
-	add4(set, ip(10, 0, 0, 5), ip(10, 0, 0, 5), 32, v3);
+	fix_add4(set, ip(10, 0, 0, 0), ip(10, 0, 0, 255), 24, v2);
+	fix_add4(set, ip(10, 0, 0, 5), ip(10, 0, 0, 5), 32, DBL_VID_EXCLUDE);
+	fix_add4(set, ip(10, 0, 0, 5), ip(10, 0, 0, 5), 32, v3);
 	/* a /32 listing beats a /24 exclusion */
-	add4(set, ip(10, 1, 0, 0), ip(10, 1, 0, 255), 24, DBL_VID_EXCLUDE);
-	add4(set, ip(10, 1, 0, 7), ip(10, 1, 0, 7), 32, v3);
+	fix_add4(set, ip(10, 1, 0, 0), ip(10, 1, 0, 255), 24, DBL_VID_EXCLUDE);
+	fix_add4(set, ip(10, 1, 0, 7), ip(10, 1, 0, 7), 32, v3);
 	/* two values at one key, duplicates collapse */
-	add4(set, ip(127, 0, 0, 2), ip(127, 0, 0, 2), 32, v2);
-	add4(set, ip(127, 0, 0, 2), ip(127, 0, 0, 2), 32, v3);
-	add4(set, ip(127, 0, 0, 2), ip(127, 0, 0, 2), 32, v2);
+	fix_add4(set, ip(127, 0, 0, 2), ip(127, 0, 0, 2), 32, v2);
+	fix_add4(set, ip(127, 0, 0, 2), ip(127, 0, 0, 2), 32, v3);
+	fix_add4(set, ip(127, 0, 0, 2), ip(127, 0, 0, 2), 32, v2);
 	/* /8 under /16 */
-	add4(set, ip(20, 0, 0, 0), ip(20, 255, 255, 255), 8, v2);
-	add4(set, ip(20, 1, 0, 0), ip(20, 1, 255, 255), 16, v3);
+	fix_add4(set, ip(20, 0, 0, 0), ip(20, 255, 255, 255), 8, v2);
+	fix_add4(set, ip(20, 1, 0, 0), ip(20, 1, 255, 255), 16, v3);
 	/* trie: longest prefix; more specific listing under an exclusion */
-	add4(trie, ip(10, 1, 1, 0), ip(10, 1, 1, 255), 24, DBL_VID_EXCLUDE);
-	add4(trie, ip(10, 1, 1, 128), ip(10, 1, 1, 255), 25, t5);
-	add4(trie, ip(127, 0, 0, 0), ip(127, 255, 255, 255), 8, t6);
-	add4(trie, ip(127, 0, 0, 0), ip(127, 255, 255, 255), 8, t5); /* duplicate: first wins */
-	add4(trie, ip(255, 255, 255, 255), ip(255, 255, 255, 255), 32, t5);
+	fix_add4(trie, ip(10, 1, 1, 0), ip(10, 1, 1, 255), 24, DBL_VID_EXCLUDE);
+	fix_add4(trie, ip(10, 1, 1, 128), ip(10, 1, 1, 255), 25, t5);
+	fix_add4(trie, ip(127, 0, 0, 0), ip(127, 255, 255, 255), 8, t6);
+	fix_add4(trie, ip(127, 0, 0, 0), ip(127, 255, 255, 255), 8, t5); /* duplicate: first wins */
+	fix_add4(trie, ip(255, 255, 255, 255), ip(255, 255, 255, 255), 32, t5);
 	/* one value from each dataset (the builder's pair cache): every pair
 	 * differs from another in just one of its two values */
-	add4(trie, ip(30, 0, 0, 0), ip(30, 0, 0, 255), 24, t6);
-	add4(trie, ip(30, 0, 1, 0), ip(30, 0, 1, 255), 24, t5);
-	add4(set, ip(30, 0, 0, 1), ip(30, 0, 0, 1), 32, v2);
-	add4(set, ip(30, 0, 0, 2), ip(30, 0, 0, 2), 32, v3);
-	add4(set, ip(30, 0, 0, 3), ip(30, 0, 0, 3), 32, v2);
-	add4(set, ip(30, 0, 1, 1), ip(30, 0, 1, 1), 32, v2);
-	add4(set, ip(30, 0, 1, 2), ip(30, 0, 1, 2), 32, v3);
+	fix_add4(trie, ip(30, 0, 0, 0), ip(30, 0, 0, 255), 24, t6);
+	fix_add4(trie, ip(30, 0, 1, 0), ip(30, 0, 1, 255), 24, t5);
+	fix_add4(set, ip(30, 0, 0, 1), ip(30, 0, 0, 1), 32, v2);
+	fix_add4(set, ip(30, 0, 0, 2), ip(30, 0, 0, 2), 32, v3);
+	fix_add4(set, ip(30, 0, 0, 3), ip(30, 0, 0, 3), 32, v2);
+	fix_add4(set, ip(30, 0, 1, 1), ip(30, 0, 1, 1), 32, v2);
+	fix_add4(set, ip(30, 0, 1, 2), ip(30, 0, 1, 2), 32, v3);
 	/* dnset: exact, wildcard, dot form, exclusions, cross-dataset folding */
-	addname(dn1, "example", false, d2);
-	addname(dn1, "wild.example", true, d2);
-	addname(dn1, "x.wild.example", false, DBL_VID_EXCLUDE);
-	addname(dn2, "example", true, d3);
-	addname(dn2, "deep.wild.example", true, DBL_VID_EXCLUDE);
-	addname(dn2, "a.deep.wild.example", false, d3);
+	fix_addname(dn1, "example", false, d2);
+	fix_addname(dn1, "wild.example", true, d2);
+	fix_addname(dn1, "x.wild.example", false, DBL_VID_EXCLUDE);
+	fix_addname(dn2, "example", true, d3);
+	fix_addname(dn2, "deep.wild.example", true, DBL_VID_EXCLUDE);
+	fix_addname(dn2, "a.deep.wild.example", false, d3);
 
 	CHECK(mkdtemp(tmpdir) != NULL);
 	snprintf(path, sizeof path, "%s/gen-7.mdb", tmpdir);
@@ -286,7 +232,7 @@ static void test_roundtrip(void)
 	unlink(path);
 	rmdir(tmpdir);
 	for (int i = 0; i < 4; i++)
-		ds_free(zen[i]);
+		fix_ds_free(zen[i]);
 	(void)t6;
 }
 
@@ -320,17 +266,17 @@ static void drop_tmp(struct dbl_db *db, const char *path, const char *dir)
 static void test_adjacent_datasets(void)
 {
 	char dir[] = "/tmp/dbl-test-adjacent-XXXXXX", path[256];
-	struct dbl_dsdata *a = ds_new("ip4set", DBL_MERGE_UNION);
-	struct dbl_dsdata *b = ds_new("ip4set", DBL_MERGE_UNION);
+	struct dbl_dsdata *a = fix_ds_new("ip4set", DBL_MERGE_UNION);
+	struct dbl_dsdata *b = fix_ds_new("ip4set", DBL_MERGE_UNION);
 	struct dbl_dsdata *sets[] = {a, b};
 	struct dbl_build_zone z = {.nds = 2, .ds = sets};
 	struct dbl_db *db;
 	struct dbl_rtxn r;
 	uint32_t scope;
 
-	CHECK_INT(val(a, 2, "A"), val(b, 3, "B")); /* both index 0 */
-	add4(a, ip(1, 2, 3, 0), ip(1, 2, 3, 255), 24, 0);
-	add4(b, ip(1, 2, 4, 0), ip(1, 2, 4, 255), 24, 0);
+	CHECK_INT(fix_val(a, 2, "A"), fix_val(b, 3, "B")); /* both index 0 */
+	fix_add4(a, ip(1, 2, 3, 0), ip(1, 2, 3, 255), 24, 0);
+	fix_add4(b, ip(1, 2, 4, 0), ip(1, 2, 4, 255), 24, 0);
 	CHECK(dbl_wname_from_text(&z.name, "t.test", 6) == 0);
 	db = build_tmp(dir, path, sizeof path, &z, 1);
 	scope = db->cat.zones[0].scopes[0].id;
@@ -341,8 +287,8 @@ static void test_adjacent_datasets(void)
 	CHECK_STR(look4(&r, scope, ip(1, 2, 5, 0)), "-");
 	dbl_rtxn_end(&r);
 	drop_tmp(db, path, dir);
-	ds_free(a);
-	ds_free(b);
+	fix_ds_free(a);
+	fix_ds_free(b);
 }
 
 static void test_namekey(void)
@@ -529,7 +475,7 @@ static void disjoint_span(size_t i, uint32_t *a, uint32_t *b)
 
 static void build_model(enum dbl_merge m, bool disjoint)
 {
-	struct dbl_dsdata *ds = ds_new("ip4set", m);
+	struct dbl_dsdata *ds = fix_ds_new("ip4set", m);
 	struct dbl_build_zone z = {.nds = 1, .ds = &ds};
 	struct dbl_swent e[NENT];
 	uint32_t a[NENT], b[NENT], base = ip(10, 0, 0, 0);
@@ -539,7 +485,7 @@ static void build_model(enum dbl_merge m, bool disjoint)
 	uint32_t scope;
 
 	for (unsigned v = 0; v < 5; v++)
-		val(ds, 2 + v, NULL);
+		fix_val(ds, 2 + v, NULL);
 	ds->ip4 = realloc(ds->ip4, NENT * sizeof *ds->ip4);
 	for (size_t i = 0; i < NENT; i++) {
 		if (disjoint)
@@ -548,7 +494,7 @@ static void build_model(enum dbl_merge m, bool disjoint)
 			model_span(i, a, b);
 		e[i] = (struct dbl_swent){a[i], b[i], (uint32_t)i, (uint8_t)(24 + rnd(3)),
 		                          model_pay(i)};
-		add4(ds, base + a[i], base + b[i], e[i].prio, e[i].pay);
+		fix_add4(ds, base + a[i], base + b[i], e[i].prio, e[i].pay);
 	}
 	CHECK(dbl_wname_from_text(&z.name, "order.test", 10) == 0);
 	db = build_tmp(dir, path, sizeof path, &z, 1);
@@ -572,7 +518,7 @@ static void build_model(enum dbl_merge m, bool disjoint)
 	}
 	dbl_rtxn_end(&r);
 	drop_tmp(db, path, dir);
-	ds_free(ds);
+	fix_ds_free(ds);
 }
 
 static void test_build_model(void)
@@ -677,28 +623,28 @@ static void close_pair(struct dbl_rtxn *rp, struct dbl_rtxn *rr, struct dbl_db *
 static void test_ip4idx(void)
 {
 	enum { NBIG = 12000, NSMALL = 40 };
-	struct dbl_dsdata *big = ds_new("ip4set", DBL_MERGE_UNION);
-	struct dbl_dsdata *small = ds_new("ip4set", DBL_MERGE_UNION);
+	struct dbl_dsdata *big = fix_ds_new("ip4set", DBL_MERGE_UNION);
+	struct dbl_dsdata *small = fix_ds_new("ip4set", DBL_MERGE_UNION);
 	struct dbl_build_zone z[2] = {{.nds = 1, .ds = &big}, {.nds = 1, .ds = &small}};
 	struct dbl_build_opts o = {.generation = 1, .now = 1000};
 	struct dbl_build_stats st;
 	struct dbl_db *plain, *res;
 	struct dbl_rtxn rp, rr;
 	char dir[] = "/tmp/dbl-test-ip4idx-XXXXXX", path[256];
-	int32_t bv[3] = {val(big, 2, NULL), val(big, 3, "x"), val(big, 4, NULL)};
-	int32_t sv = val(small, 10, NULL);
+	int32_t bv[3] = {fix_val(big, 2, NULL), fix_val(big, 3, "x"), fix_val(big, 4, NULL)};
+	int32_t sv = fix_val(small, 10, NULL);
 	unsigned checked = 0;
 
 	big->ip4 = realloc(big->ip4, (NBIG + 2) * sizeof *big->ip4);
 	for (size_t i = 0; i < NBIG; i++) {
 		uint32_t lo = rnd(0xFFFF) << 16 | rnd(0xFFFF), len = i % 5 ? 0 : rnd(70000);
 		uint32_t hi = lo + len < lo ? 0xFFFFFFFFu : lo + len;
-		add4(big, lo, hi, len ? 24 : 32, i % 17 == 0 ? DBL_VID_EXCLUDE : bv[i % 3]);
+		fix_add4(big, lo, hi, len ? 24 : 32, i % 17 == 0 ? DBL_VID_EXCLUDE : bv[i % 3]);
 	}
-	add4(big, 0, 0, 32, bv[0]);                     /* the first address */
-	add4(big, 0xFFFFFFFFu, 0xFFFFFFFFu, 32, bv[1]); /* and the last */
+	fix_add4(big, 0, 0, 32, bv[0]);                     /* the first address */
+	fix_add4(big, 0xFFFFFFFFu, 0xFFFFFFFFu, 32, bv[1]); /* and the last */
 	for (size_t i = 0; i < NSMALL; i++)
-		add4(small, ip(10, (unsigned)i, 0, 0), ip(10, (unsigned)i, 0, 255), 24, sv);
+		fix_add4(small, ip(10, (unsigned)i, 0, 0), ip(10, (unsigned)i, 0, 255), 24, sv);
 	CHECK(mkdtemp(dir) != NULL);
 	snprintf(path, sizeof path, "%s/gen-1.mdb", dir);
 	CHECK(dbl_wname_from_text(&z[0].name, "big.test", 8) == 0);
@@ -782,8 +728,8 @@ static void test_ip4idx(void)
 			CHECK(l1 == l2 && memcmp(b1, b2, l1) == 0);
 	}
 	close_pair(&rp, &rr, plain, res, path, dir);
-	ds_free(big);
-	ds_free(small);
+	fix_ds_free(big);
+	fix_ds_free(small);
 }
 
 /* Every prefix of a name key, byte by byte: its parents (the lookups
@@ -815,14 +761,14 @@ static void check_name_and_parents(struct dbl_rtxn *rp, struct dbl_rtxn *rr, uin
 static void test_nameidx(void)
 {
 	enum { NNAMES = 3000 };
-	struct dbl_dsdata *dn = ds_new("dnset", DBL_MERGE_UNION);
+	struct dbl_dsdata *dn = fix_ds_new("dnset", DBL_MERGE_UNION);
 	struct dbl_build_zone z = {.nds = 1, .ds = &dn};
 	struct dbl_build_opts o = {.generation = 1, .now = 1000};
 	struct dbl_build_stats st;
 	struct dbl_db *plain, *res;
 	struct dbl_rtxn rp, rr;
 	char dir[] = "/tmp/dbl-test-nameidx-XXXXXX", path[256], text[64];
-	int32_t v[3] = {val(dn, 2, NULL), val(dn, 3, "y"), val(dn, 4, NULL)};
+	int32_t v[3] = {fix_val(dn, 2, NULL), fix_val(dn, 3, "y"), fix_val(dn, 4, NULL)};
 	unsigned checked = 0;
 
 	dn->names = realloc(dn->names, (NNAMES + 8) * sizeof *dn->names);
@@ -830,9 +776,9 @@ static void test_nameidx(void)
 		/* three levels under a few parents, so parents are shared */
 		snprintf(text, sizeof text, "h%u.d%u.t%u", (unsigned)rnd(100000),
 		         (unsigned)rnd(300), (unsigned)rnd(5));
-		addname(dn, text, i % 4 == 0, i % 23 == 0 ? DBL_VID_EXCLUDE : v[i % 3]);
+		fix_addname(dn, text, i % 4 == 0, i % 23 == 0 ? DBL_VID_EXCLUDE : v[i % 3]);
 	}
-	addname(dn, "t1", true, v[0]); /* a wildcard at a parent */
+	fix_addname(dn, "t1", true, v[0]); /* a wildcard at a parent */
 	CHECK(mkdtemp(dir) != NULL);
 	snprintf(path, sizeof path, "%s/gen-1.mdb", dir);
 	CHECK(dbl_wname_from_text(&z.name, "dbl.test", 8) == 0);
@@ -874,7 +820,7 @@ static void test_nameidx(void)
 		CHECK(rec.exact == 5 && rec.wild == 6);
 	}
 	close_pair(&rp, &rr, plain, res, path, dir);
-	ds_free(dn);
+	fix_ds_free(dn);
 }
 
 TEST_MAIN(test_roundtrip, test_adjacent_datasets, test_namekey, test_sweep_order, test_sweep_model,
