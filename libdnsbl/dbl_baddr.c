@@ -208,12 +208,14 @@ static int ip4_sorted(const struct dbl_dsdata *ds, size_t n, struct dbl_ip4ord *
 		return -ENOMEM;
 	if (!(r = malloc(n * sizeof *r)))
 		return -ENOMEM;
-	for (size_t i = 0; i < n; i++) {
-		const struct dbl_ip4ent *x = &ds->ip4[i];
-		r[i] = (struct dbl_ip4ord){x->lo, x->hi, x->vid, (uint32_t)i};
-		sorted = sorted && (i == 0 || r[i - 1].lo <= x->lo);
-	}
-	if (!sorted && dbl_sort_ip4ord(r, n)) { /* stable: equal lo stay in file order */
+	for (size_t i = 1; i < n && sorted; i++)
+		sorted = ds->ip4[i - 1].lo <= ds->ip4[i].lo;
+	if (sorted) {
+		for (size_t i = 0; i < n; i++) {
+			const struct dbl_ip4ent *x = &ds->ip4[i];
+			r[i] = (struct dbl_ip4ord){x->lo, x->hi, x->vid, (uint32_t)i};
+		}
+	} else if (dbl_sort_ip4ent(ds->ip4, n, r)) { /* stable: equal lo stay in file order */
 		free(r);
 		return -ENOMEM;
 	}

@@ -80,9 +80,72 @@ static int ent_cmp(const void *a, const void *b)
 	}
 
 #define KEYIDX_KEY(x) ((x).key)
-#define IP4ORD_KEY(x) ((uint64_t)(x).lo)
 DEFINE_RADIX16(dbl_sort_keyed, struct dbl_keyidx, KEYIDX_KEY)
-DEFINE_RADIX16(dbl_sort_ip4ord, struct dbl_ip4ord, IP4ORD_KEY)
+
+/* Sort b[0..m) (one top-16-bit bucket) by the low 16 bits of lo, stable:
+ * insertion for a few, else two 8-bit passes through tmp (room for m). */
+static void sort_low16(struct dbl_ip4ord *b, size_t m, struct dbl_ip4ord *tmp)
+{
+	size_t c[256];
+
+	if (m <= 32) {
+		for (size_t i = 1; i < m; i++) {
+			struct dbl_ip4ord x = b[i];
+			size_t j = i;
+			for (; j > 0 && b[j - 1].lo > x.lo; j--)
+				b[j] = b[j - 1];
+			b[j] = x;
+		}
+		return;
+	}
+	for (unsigned shift = 0; shift < 16; shift += 8) {
+		struct dbl_ip4ord *src = shift ? tmp : b, *dst = shift ? b : tmp;
+		size_t sum = 0;
+		memset(c, 0, sizeof c);
+		for (size_t i = 0; i < m; i++)
+			c[(src[i].lo >> shift) & 255]++;
+		for (size_t d = 0; d < 256; d++) {
+			size_t k = c[d];
+			c[d] = sum;
+			sum += k;
+		}
+		for (size_t i = 0; i < m; i++)
+			dst[c[(src[i].lo >> shift) & 255]++] = src[i];
+	}
+}
+
+int dbl_sort_ip4ent(const struct dbl_ip4ent *src, size_t n, struct dbl_ip4ord *out)
+{
+	size_t *start = calloc(65537, sizeof *start), *pos = malloc(65536 * sizeof *pos);
+	size_t maxb = 0;
+	struct dbl_ip4ord *tmp = NULL;
+	int rc = -ENOMEM;
+
+	if (!start || !pos)
+		goto out;
+	for (size_t i = 0; i < n; i++)
+		start[(src[i].lo >> 16) + 1]++;
+	for (size_t d = 0; d < 65536; d++) {
+		if (start[d + 1] > maxb)
+			maxb = start[d + 1];
+		start[d + 1] += start[d];
+	}
+	if (!(tmp = malloc((maxb ? maxb : 1) * sizeof *tmp)))
+		goto out;
+	memcpy(pos, start, 65536 * sizeof *pos);
+	for (size_t i = 0; i < n; i++) {
+		const struct dbl_ip4ent *x = &src[i];
+		out[pos[x->lo >> 16]++] = (struct dbl_ip4ord){x->lo, x->hi, x->vid, (uint32_t)i};
+	}
+	for (size_t d = 0; d < 65536; d++)
+		sort_low16(out + start[d], start[d + 1] - start[d], tmp);
+	rc = 0;
+out:
+	free(start);
+	free(pos);
+	free(tmp);
+	return rc;
+}
 
 /* Stable LSD radix sort of e[0..n) by lo. Entries arrive in ord order
  * (file order, or dataset order for the merge), so a stable sort by lo
