@@ -59,16 +59,16 @@ static uint32_t rnd(uint32_t n)
 	return (rnd_state >> 8) % n;
 }
 
-/* Name i: under one long shared parent, so the first 22 key bytes
- * ("\3com\21sharedprefixlabel") are the same for all: a few lengths, 0
+/* Name i: most under one long shared parent, so the first 22 key bytes
+ * ("\3com\21sharedprefixlabel") are the same for them: a few lengths, 0
  * bytes inside labels, names one label below others, the parent itself,
- * and repeats within one list. */
+ * and repeats within one list; the rest under other top-level names. */
 static void name_text(size_t i, char *t, size_t cap)
 {
 	static const char *const shared = "sharedprefixlabel.com";
 	uint32_t x = rnd(NNAMES / 2);
 
-	switch (i % 5) {
+	switch (i % 6) {
 	case 0:
 		if (i == 0)
 			snprintf(t, cap, "%s", shared); /* a prefix of every other key */
@@ -84,8 +84,12 @@ static void name_text(size_t i, char *t, size_t cap)
 	case 3:
 		snprintf(t, cap, "a%u.%s", x % 50, shared); /* many equal keys */
 		break;
-	default:
+	case 4:
 		snprintf(t, cap, "long-label-%u-xxxxxxxxxxxxxxxx.%s", x, shared);
+		break;
+	default: /* other parents: "\3cat" shares its first two bytes with "\3com" */
+		snprintf(t, cap, "n%u.%s", x,
+		         (const char *[]){"cat", "com", "org", "c", "net"}[x % 5]);
 		break;
 	}
 }
