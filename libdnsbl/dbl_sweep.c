@@ -274,12 +274,15 @@ static void plist_del(struct plist *l, uint32_t idx)
 		}
 }
 
-static int out_reserve(struct dbl_swout *o, size_t pays)
+int dbl_swout_reserve(struct dbl_swout *o, size_t segs, size_t pays)
 {
-	if (o->nseg == o->capseg) {
+	if (o->nseg + segs > o->capseg) {
 		size_t cap = o->capseg ? o->capseg * 2 : 1024;
-		void *s = realloc(o->seg, cap * (o->narrow ? sizeof(struct dbl_swseg4)
-		                                           : sizeof(struct dbl_swseg)));
+		void *s;
+		while (cap < o->nseg + segs)
+			cap *= 2;
+		s = realloc(o->seg, cap * (o->narrow ? sizeof(struct dbl_swseg4)
+		                                     : sizeof(struct dbl_swseg)));
 		if (!s)
 			return -ENOMEM;
 		o->seg = s;
@@ -342,7 +345,7 @@ int dbl_swout_add1(struct dbl_swout *o, size_t base, dbl_u128 lo, dbl_u128 hi, i
 
 	if (pay == DBL_VID_EXCLUDE)
 		return 0; /* a gap */
-	if (out_reserve(o, 1))
+	if (dbl_swout_reserve(o, 1, 1))
 		return -ENOMEM;
 	o->pool[o->npool++] = pay;
 	return push_seg(o, base, lo, hi, first, 1);
@@ -368,7 +371,7 @@ static int emit(struct dbl_swout *o, size_t base, dbl_u128 lo, dbl_u128 hi, stru
 {
 	uint32_t first = (uint32_t)o->npool, cnt = 0;
 
-	if (out_reserve(o, l->n))
+	if (dbl_swout_reserve(o, 1, l->n))
 		return -ENOMEM;
 	sort_by_ord(l->v, l->n, e);
 	if (policy == DBL_MERGE_FIRST) {
@@ -519,7 +522,7 @@ merge_next(struct dbl_swmerge *m, struct dbl_swout *out, size_t maxseg, bool nar
 			m->started = true;
 			continue;
 		}
-		if (out_reserve(out, nlists))
+		if (dbl_swout_reserve(out, 1, nlists))
 			return -ENOMEM;
 		for (size_t l = 0; l < nlists; l++)
 			if (cur[l] < end[l] && dbl_swout_at(in, cur[l], narrow).lo <= pos)

@@ -105,6 +105,10 @@ int dbl_sweep_merge_next(struct dbl_swmerge *m, struct dbl_swout *out, size_t ma
  * ends at lo - 1 and carries pay alone: what dbl_sweep does for an entry
  * that overlaps nothing. Returns 0, -ENOMEM or -ERANGE (as dbl_sweep). */
 int dbl_swout_add1(struct dbl_swout *out, size_t base, dbl_u128 lo, dbl_u128 hi, int32_t pay);
+/* Make room for segs more segments and pays more payloads, so that
+ * appending that many moves nothing: pointers into the free room past
+ * o->seg[o->nseg - 1] stay valid until then. Returns 0 or -ENOMEM. */
+int dbl_swout_reserve(struct dbl_swout *o, size_t segs, size_t pays);
 /* Empty out (memory and narrow kept). */
 void dbl_swout_reset(struct dbl_swout *out);
 /* Release out's vectors; out is then empty (narrow kept). */
