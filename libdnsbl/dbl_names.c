@@ -122,31 +122,25 @@ static int sort_from(struct nent *s, size_t n, size_t off, struct nent *tmp, str
  * load. Replaces *e; 0 or -ENOMEM. */
 static int sort_entries(struct nent **e, size_t n)
 {
-	size_t *start = calloc(65537, sizeof *start), *pos = malloc(65536 * sizeof *pos);
-	size_t maxb = 0;
+	struct dbl_bucket16 *b = calloc(1, sizeof *b);
 	struct nent *s = malloc(n * sizeof *s);
 	struct dbl_keyidx *k = NULL;
 	int rc = -ENOMEM;
 
-	if (!start || !pos || !s || n > UINT32_MAX)
+	if (!b || !s || n > UINT32_MAX)
 		goto out;
 	for (size_t i = 0; i < n; i++)
-		start[((*e)[i].head >> 48) + 1]++;
-	for (size_t d = 0; d < 65536; d++) {
-		if (start[d + 1] > maxb)
-			maxb = start[d + 1];
-		start[d + 1] += start[d];
-	}
-	if (!(k = malloc((maxb ? maxb : 1) * sizeof *k)))
+		b->start[((*e)[i].head >> 48) + 1]++;
+	dbl_bucket16_index(b);
+	if (!(k = malloc((b->max ? b->max : 1) * sizeof *k)))
 		goto out;
-	memcpy(pos, start, 65536 * sizeof *pos);
 	for (size_t i = 0; i < n; i++)
-		s[pos[(*e)[i].head >> 48]++] = (*e)[i];
+		s[b->pos[(*e)[i].head >> 48]++] = (*e)[i];
 	rc = 0;
 	for (size_t d = 0; d < 65536 && rc == 0; d++) {
-		size_t m = start[d + 1] - start[d];
+		size_t m = b->start[d + 1] - b->start[d];
 		if (m > 1)
-			rc = sort_from(s + start[d], m, 0, *e + start[d], k);
+			rc = sort_from(s + b->start[d], m, 0, *e + b->start[d], k);
 	}
 	if (rc)
 		goto out;
@@ -154,8 +148,7 @@ static int sort_entries(struct nent **e, size_t n)
 	*e = s;
 	s = NULL;
 out:
-	free(start);
-	free(pos);
+	free(b);
 	free(k);
 	free(s);
 	return rc;

@@ -114,35 +114,39 @@ static void sort_low16(struct dbl_ip4ord *b, size_t m, struct dbl_ip4ord *tmp)
 	}
 }
 
+void dbl_bucket16_index(struct dbl_bucket16 *b)
+{
+	b->max = 0;
+	for (size_t d = 0; d < 65536; d++) {
+		if (b->start[d + 1] > b->max)
+			b->max = b->start[d + 1];
+		b->start[d + 1] += b->start[d];
+	}
+	memcpy(b->pos, b->start, sizeof b->pos);
+}
+
 int dbl_sort_ip4ent(const struct dbl_ip4ent *src, size_t n, struct dbl_ip4ord *out)
 {
-	size_t *start = calloc(65537, sizeof *start), *pos = malloc(65536 * sizeof *pos);
-	size_t maxb = 0;
+	struct dbl_bucket16 *b = calloc(1, sizeof *b);
 	struct dbl_ip4ord *tmp = NULL;
 	int rc = -ENOMEM;
 
-	if (!start || !pos)
+	if (!b)
 		goto out;
 	for (size_t i = 0; i < n; i++)
-		start[(src[i].lo >> 16) + 1]++;
-	for (size_t d = 0; d < 65536; d++) {
-		if (start[d + 1] > maxb)
-			maxb = start[d + 1];
-		start[d + 1] += start[d];
-	}
-	if (!(tmp = malloc((maxb ? maxb : 1) * sizeof *tmp)))
+		b->start[(src[i].lo >> 16) + 1]++;
+	dbl_bucket16_index(b);
+	if (!(tmp = malloc((b->max ? b->max : 1) * sizeof *tmp)))
 		goto out;
-	memcpy(pos, start, 65536 * sizeof *pos);
 	for (size_t i = 0; i < n; i++) {
 		const struct dbl_ip4ent *x = &src[i];
-		out[pos[x->lo >> 16]++] = (struct dbl_ip4ord){x->lo, x->hi, x->vid, (uint32_t)i};
+		out[b->pos[x->lo >> 16]++] = (struct dbl_ip4ord){x->lo, x->hi, x->vid, (uint32_t)i};
 	}
 	for (size_t d = 0; d < 65536; d++)
-		sort_low16(out + start[d], start[d + 1] - start[d], tmp);
+		sort_low16(out + b->start[d], b->start[d + 1] - b->start[d], tmp);
 	rc = 0;
 out:
-	free(start);
-	free(pos);
+	free(b);
 	free(tmp);
 	return rc;
 }
