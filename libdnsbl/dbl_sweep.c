@@ -32,55 +32,49 @@ static int ent_cmp(const void *a, const void *b)
 	return x->ord < y->ord ? -1 : x->ord > y->ord;
 }
 
-/* LSD radix sort, 16-bit digits, stable; digits equal in every key are
- * skipped. One definition per record type (KEY: the record's sort key as
- * uint64_t), so the inner loops stay free of calls. */
-#define DEFINE_RADIX16(NAME, TYPE, KEY)                                                            \
-	int NAME(TYPE *v, size_t n)                                                                \
-	{                                                                                          \
-		TYPE *t, *src = v, *dst;                                                           \
-		size_t *count;                                                                     \
-		uint64_t vary = 0;                                                                 \
-		for (size_t i = 1; i < n; i++)                                                     \
-			vary |= KEY(v[i]) ^ KEY(v[0]);                                             \
-		if (vary == 0)                                                                     \
-			return 0;                                                                  \
-		t = malloc(n * sizeof *t);                                                         \
-		count = malloc(65536 * sizeof *count);                                             \
-		if (!t || !count) {                                                                \
-			free(t);                                                                   \
-			free(count);                                                               \
-			return -ENOMEM;                                                            \
-		}                                                                                  \
-		dst = t;                                                                           \
-		for (unsigned shift = 0; shift < 64; shift += 16) {                                \
-			TYPE *x;                                                                   \
-			size_t sum = 0;                                                            \
-			if (((vary >> shift) & 0xFFFF) == 0)                                       \
-				continue;                                                          \
-			memset(count, 0, 65536 * sizeof *count);                                   \
-			for (size_t i = 0; i < n; i++)                                             \
-				count[(KEY(src[i]) >> shift) & 0xFFFF]++;                          \
-			for (size_t d = 0; d < 65536; d++) {                                       \
-				size_t c = count[d];                                               \
-				count[d] = sum;                                                    \
-				sum += c;                                                          \
-			}                                                                          \
-			for (size_t i = 0; i < n; i++)                                             \
-				dst[count[(KEY(src[i]) >> shift) & 0xFFFF]++] = src[i];            \
-			x = src;                                                                   \
-			src = dst;                                                                 \
-			dst = x;                                                                   \
-		}                                                                                  \
-		if (src != v)                                                                      \
-			memcpy(v, src, n * sizeof *v);                                             \
-		free(t);                                                                           \
-		free(count);                                                                       \
-		return 0;                                                                          \
-	}
+int dbl_sort_keyed(struct dbl_keyidx *v, size_t n)
+{
+	struct dbl_keyidx *t, *src = v, *dst;
+	size_t *count;
+	uint64_t vary = 0;
 
-#define KEYIDX_KEY(x) ((x).key)
-DEFINE_RADIX16(dbl_sort_keyed, struct dbl_keyidx, KEYIDX_KEY)
+	for (size_t i = 1; i < n; i++)
+		vary |= v[i].key ^ v[0].key;
+	if (vary == 0)
+		return 0;
+	t = malloc(n * sizeof *t);
+	count = malloc(65536 * sizeof *count);
+	if (!t || !count) {
+		free(t);
+		free(count);
+		return -ENOMEM;
+	}
+	dst = t;
+	for (unsigned shift = 0; shift < 64; shift += 16) {
+		struct dbl_keyidx *x;
+		size_t sum = 0;
+		if (((vary >> shift) & 0xFFFF) == 0)
+			continue;
+		memset(count, 0, 65536 * sizeof *count);
+		for (size_t i = 0; i < n; i++)
+			count[(src[i].key >> shift) & 0xFFFF]++;
+		for (size_t d = 0; d < 65536; d++) {
+			size_t c = count[d];
+			count[d] = sum;
+			sum += c;
+		}
+		for (size_t i = 0; i < n; i++)
+			dst[count[(src[i].key >> shift) & 0xFFFF]++] = src[i];
+		x = src;
+		src = dst;
+		dst = x;
+	}
+	if (src != v)
+		memcpy(v, src, n * sizeof *v);
+	free(t);
+	free(count);
+	return 0;
+}
 
 /* Sort b[0..m) (one top-16-bit bucket) by the low 16 bits of lo, stable:
  * insertion for a few, else two 8-bit passes through tmp (room for m). */
