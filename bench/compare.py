@@ -559,18 +559,11 @@ def report(res, args, path):
         verdict(med(rr) <= 1.5)))
     if "scale10" in res:
         s10 = res["scale10"]
-        walls10 = s10.get("loads_s", [s10["load_s"]])
-        walls1 = s10.get("loads_scale_s")
-        if walls1:  # pairs loaded alternately in T6 itself
-            ratios = [a / b for a, b in zip(walls10, walls1)]
-            rows.append(("T6 load time scale 10 / scale %g, alternating pairs (%s s / %s s)" % (
-                args.scale, spread(walls10, "%.1f"), spread(walls1, "%.2f")),
-                spread(ratios, "%.2f"), "<= 11", verdict(med(ratios) <= 11)))
-        else:  # results of older runs: one scale-10 load against T5's loads
-            lr = s10["load_s"] / med([x["dnsbld_s"] for x in ld])
-            rows.append(("T6 load time scale 10 / scale %g (%.1f s)" % (args.scale,
-                                                                       s10["load_s"]),
-                         "%.2f" % lr, "<= 11", verdict(lr <= 11)))
+        walls10, walls1 = s10["loads_s"], s10["loads_scale_s"]  # alternating pairs
+        ratios = [a / b for a, b in zip(walls10, walls1)]
+        rows.append(("T6 load time scale 10 / scale %g, alternating pairs (%s s / %s s)" % (
+            args.scale, spread(walls10, "%.1f"), spread(walls1, "%.2f")),
+            spread(ratios, "%.2f"), "<= 11", verdict(med(ratios) <= 11)))
         rc = per_rep_ratio(s10["t1"], "us_per_query", "dnsbld10", "dnsbld")
         rows.append(("T6 CPU/query scale 10 / scale %g at 50k qps" % args.scale,
                      spread(rc, "%.3f"), "<= 1.10", verdict(med(rc) is not None and
