@@ -13,14 +13,33 @@
 #include "dbl_tupmap.h"
 #include "dbl_vset.h"
 
+/* The scope's datasets as lists of segments in per (the k-way merge's
+ * input): list l is per's segments [first[l], first[l + 1]), all from
+ * dataset ds[l]; a dataset that resolved to no segment has no list. */
+struct dslists {
+	size_t first[257];
+	uint32_t ds[256]; /* 256: datasets per scope (struct dbl_bscope) */
+	size_t n;
+};
+
+/* The dataset of per's segment ref (lists ascend; a scope has a few). */
+static uint32_t ref_ds(const struct dslists *L, int32_t ref)
+{
+	size_t l = L->n - 1;
+
+	while (L->first[l] > (size_t)ref)
+		l--;
+	return L->ds[l];
+}
+
 static int addr_vset_encode(struct dbl_intern *in, struct dbl_vset_buf *vb, struct dbl_bscope *bs,
-                            const struct dbl_swout *per, const uint32_t *segds, const int32_t *refs,
-                            uint32_t nrefs, uint32_t *vsid)
+                            const struct dbl_swout *per, const struct dslists *L,
+                            const int32_t *refs, uint32_t nrefs, uint32_t *vsid)
 {
 	dbl_vset_buf_reset(vb);
 	for (uint32_t r = 0; r < nrefs; r++) {
 		const struct dbl_swseg s = dbl_swout_get(per, (size_t)refs[r]);
-		const struct dbl_dsdata *ds = bs->ds[segds[refs[r]]];
+		const struct dbl_dsdata *ds = bs->ds[ref_ds(L, refs[r])];
 		for (uint32_t j = 0; j < s.count; j++) {
 			const struct dbl_value *v = &ds->values[per->pool[s.first + j]];
 			int rc = dbl_intern_add_listing(vb, ds->ttl, v->a, 0,
@@ -72,7 +91,7 @@ static void vcache_free(struct vcache *c)
 /* The (dataset, value) words of a segment covered by several values, in
  * key[0..*n); *n = 0 when they do not fit the tuple map (a vid over 24
  * bits, or more values than a tuple holds). */
-static void multi_key(const struct dbl_swout *per, const uint32_t *segds, const int32_t *refs,
+static void multi_key(const struct dbl_swout *per, const struct dslists *L, const int32_t *refs,
                       uint32_t nrefs, uint32_t *key, size_t *n)
 {
 	*n = 0;
@@ -84,7 +103,7 @@ static void multi_key(const struct dbl_swout *per, const uint32_t *segds, const 
 				*n = 0;
 				return;
 			}
-			key[(*n)++] = segds[refs[r]] << 24 | vid;
+			key[(*n)++] = ref_ds(L, refs[r]) << 24 | vid;
 		}
 	}
 }
@@ -93,7 +112,7 @@ static void multi_key(const struct dbl_swout *per, const uint32_t *segds, const 
  * when the cache does not apply; key and n as multi_key (n = 0 for a single
  * value). */
 static int vcache_slot(struct vcache *vc, const struct dbl_bscope *bs, const struct dbl_swout *per,
-                       const uint32_t *segds, const int32_t *refs, uint32_t nrefs, uint32_t *key,
+                       const struct dslists *L, const int32_t *refs, uint32_t nrefs, uint32_t *key,
                        size_t *n, uint32_t **slot)
 {
 	const struct dbl_swseg s0 = dbl_swout_get(per, (size_t)refs[0]);
@@ -102,14 +121,14 @@ static int vcache_slot(struct vcache *vc, const struct dbl_bscope *bs, const str
 	*slot = NULL;
 	*n = 0;
 	if (nrefs == 1 && s0.count == 1) {
-		uint32_t d = segds[refs[0]];
+		uint32_t d = ref_ds(L, refs[0]);
 		int32_t vid = per->pool[s0.first];
 		if (!vc->v[d] && !(vc->v[d] = calloc(bs->ds[d]->nvalues + 1, sizeof(uint32_t))))
 			return -ENOMEM;
 		*slot = &vc->v[d][vid];
 		return 0;
 	}
-	multi_key(per, segds, refs, nrefs, key, n);
+	multi_key(per, L, refs, nrefs, key, n);
 	for (unsigned i = 0; *n && i < VMEMO_SLOTS; i++) {
 		struct vmemo *m = &vc->memo[i];
 		if (m->len == *n && memcmp(m->key, key, *n * sizeof *key) == 0) {
@@ -126,19 +145,19 @@ static int vcache_slot(struct vcache *vc, const struct dbl_bscope *bs, const str
 
 /* The value set of one merged segment, through the cache where it applies. */
 static int addr_vset(struct dbl_intern *in, struct dbl_vset_buf *vb, struct dbl_bscope *bs,
-                     const struct dbl_swout *per, const uint32_t *segds, const int32_t *refs,
+                     const struct dbl_swout *per, const struct dslists *L, const int32_t *refs,
                      uint32_t nrefs, struct vcache *vc, uint32_t *vsid)
 {
 	uint32_t *slot, key[DBL_TUPMAP_MAXLEN];
 	size_t n;
-	int rc = vcache_slot(vc, bs, per, segds, refs, nrefs, key, &n, &slot);
+	int rc = vcache_slot(vc, bs, per, L, refs, nrefs, key, &n, &slot);
 
 	if (rc)
 		return rc;
 	if (slot && *slot) {
 		*vsid = *slot;
 	} else {
-		if ((rc = addr_vset_encode(in, vb, bs, per, segds, refs, nrefs, vsid)) != 0)
+		if ((rc = addr_vset_encode(in, vb, bs, per, L, refs, nrefs, vsid)) != 0)
 			return rc;
 		if (slot)
 			*slot = *vsid;
@@ -316,11 +335,11 @@ int dbl_build_addr(struct dbl_bwriter *w, struct dbl_intern *in, struct dbl_bsco
 	struct dbl_swout per = {0}, all = {0};
 	struct dbl_swmerge merge;
 	struct dbl_swent *e = NULL;
-	uint32_t *segds = NULL;
+	struct dslists lists = {.n = 0};
 	struct dbl_vset_buf vb = {0};
 	struct vcache vc = {0};
 	struct dbl_ip4blk blk = {0};
-	size_t cap = 0, nsegs_total;
+	size_t cap = 0;
 	int rc = 0;
 	dbl_u128 plo = 0, phi = 0;
 	uint32_t pvs = 0;
@@ -334,35 +353,23 @@ int dbl_build_addr(struct dbl_bwriter *w, struct dbl_intern *in, struct dbl_bsco
 			continue;
 		if ((rc = resolve(&per, ds, fam, n, &e, &cap)))
 			goto out;
-		/* Remember which dataset each new segment came from. */
-		{
-			uint32_t *ns = realloc(segds, per.nseg * sizeof *ns + 1);
-			if (!ns) {
-				rc = -ENOMEM;
-				goto out;
-			}
-			segds = ns;
-			for (size_t s = before; s < per.nseg; s++)
-				segds[s] = (uint32_t)d;
+		if (per.nseg > before) {
+			lists.first[lists.n] = before;
+			lists.ds[lists.n++] = (uint32_t)d;
 		}
 	}
-	nsegs_total = per.nseg;
+	lists.first[lists.n] = per.nseg;
 	free(e); /* the entries are resolved into per: give the memory back before merging */
 	e = NULL;
-	if (nsegs_total == 0)
+	if (lists.n == 0)
 		goto out;
 	/* Merge across datasets: each dataset's segments are sorted and
 	 * disjoint, so a k-way merge keeps dataset order without sorting. */
 	{
-		size_t first[256], count[256], nl = 0;
-		for (size_t s = 0; s < nsegs_total; s++) {
-			if (s == 0 || segds[s] != segds[s - 1]) {
-				first[nl] = s;
-				count[nl++] = 0;
-			}
-			count[nl - 1]++;
-		}
-		if ((rc = dbl_sweep_merge_init(&merge, &per, first, count, nl)))
+		size_t count[256];
+		for (size_t l = 0; l < lists.n; l++)
+			count[l] = lists.first[l + 1] - lists.first[l];
+		if ((rc = dbl_sweep_merge_init(&merge, &per, lists.first, count, lists.n)))
 			goto out;
 	}
 	do {
@@ -374,7 +381,7 @@ int dbl_build_addr(struct dbl_bwriter *w, struct dbl_intern *in, struct dbl_bsco
 		for (size_t s = 0; s < all.nseg; s++) {
 			const struct dbl_swseg g = dbl_swout_get(&all, s);
 			uint32_t vsid;
-			rc = addr_vset(in, &vb, bs, &per, segds, all.pool + g.first, g.count, &vc,
+			rc = addr_vset(in, &vb, bs, &per, &lists, all.pool + g.first, g.count, &vc,
 			               &vsid);
 			if (rc)
 				goto out;
@@ -395,7 +402,6 @@ int dbl_build_addr(struct dbl_bwriter *w, struct dbl_intern *in, struct dbl_bsco
 		rc = flush_ip4(w, bs->sc->id, &blk);
 out:
 	free(e);
-	free(segds);
 	dbl_swout_free(&per);
 	dbl_swout_free(&all);
 	dbl_vset_buf_free(&vb);
