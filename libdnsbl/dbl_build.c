@@ -402,6 +402,14 @@ static int write_vsets(struct dbl_bwriter *w, const struct dbl_intern *in)
 	return 0;
 }
 
+static double now_mono(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 int dbl_build_write(const char *path, const struct dbl_build_zone *zones, size_t nzones,
                     const struct dbl_build_opts *o, struct dbl_build_stats *st)
 {
@@ -411,6 +419,7 @@ int dbl_build_write(const char *path, const struct dbl_build_zone *zones, size_t
 	struct dbl_bscope *bs = malloc(sizeof *bs);
 	struct sigaction oldbus;
 	uint32_t next_scope = 1;
+	double t;
 	int rc;
 
 	memset(st, 0, sizeof *st);
@@ -458,23 +467,32 @@ int dbl_build_write(const char *path, const struct dbl_build_zone *zones, size_t
 		}
 		for (unsigned s = 0; s < zr[i].nscopes; s++) {
 			collect_scope(bs, &zr[i].scopes[s], &zones[i]);
+			t = now_mono();
 			if ((rc = dbl_build_addr(&w, &in, bs, 4, &st->ip4_intervals)) ||
-			    (rc = dbl_build_addr(&w, &in, bs, 6, &st->ip6_intervals)) ||
-			    (rc = write_names(&w, &in, bs, &st->names)))
+			    (rc = dbl_build_addr(&w, &in, bs, 6, &st->ip6_intervals)))
 				goto out;
+			st->addr_s += now_mono() - t;
+			t = now_mono();
+			if ((rc = write_names(&w, &in, bs, &st->names)))
+				goto out;
+			st->names_s += now_mono() - t;
 		}
 		if (zr[i].acl_scope) {
 			struct dbl_scope acl = {.id = zr[i].acl_scope};
 			collect_acl(bs, &acl, &zones[i]);
+			t = now_mono();
 			if ((rc = dbl_build_addr(&w, &in, bs, 4, &st->ip4_intervals)) ||
 			    (rc = dbl_build_addr(&w, &in, bs, 6, &st->ip6_intervals)))
 				goto out;
+			st->addr_s += now_mono() - t;
 		}
 	}
+	t = now_mono();
 	if ((rc = write_vsets(&w, &in)))
 		goto out;
 	st->vsets = in.next - DBL_VSID_FIRST;
 	rc = dbl_bwriter_finish(&w, path, &st->bytes);
+	st->finish_s = now_mono() - t;
 out:
 	dbl_bwriter_abort(&w);
 	if (rc)

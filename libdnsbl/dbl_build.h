@@ -41,6 +41,11 @@ struct dbl_build_stats {
 	size_t ip4_intervals, ip6_intervals, names, vsets, entries;
 	size_t zones_copied;
 	size_t bytes; /* size of the written file */
+	/* Wall seconds of the build's phases, summed over zones, for the
+	 * loader's log (where a slow load spends its time): the address key
+	 * spaces (resolve, merge, write), the name key spaces (sort, merge,
+	 * write), and the end (value sets, commit, sync to disk). */
+	double addr_s, names_s, finish_s;
 };
 
 /* Write a complete generation to path (a new file; replaced if it exists),

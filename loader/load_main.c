@@ -605,10 +605,10 @@ int main(int argc, char **argv)
 	dbl_log(DBL_LOG_INFO,
 	        "published generation %llu: %zu zone(s) (%zu copied unchanged), %zu entries -> "
 	        "%zu IPv4 + %zu IPv6 intervals, %zu names, %zu value sets, %.1f MB; parse %.2f s, "
-	        "total %.2f s",
+	        "addresses %.2f s, names %.2f s, write and sync %.2f s, total %.2f s",
 	        (unsigned long long)bo.generation, plan.nzones, st.zones_copied, st.entries,
 	        st.ip4_intervals, st.ip6_intervals, st.names, st.vsets, st.bytes / 1e6, t1 - t0,
-	        now_mono() - t0);
+	        st.addr_s, st.names_s, st.finish_s, now_mono() - t0);
 	rc = refused ? EXIT_DATA : 0;
 out:
 	for (size_t i = 0; i < nld; i++) {

@@ -390,3 +390,24 @@ def test_noop_run_writes_nothing_and_is_fast(env):
     assert p.returncode == 0 and published_gen(p.stderr) is not None, p.stderr
     assert "zone dbl.test.: unchanged" in p.stderr, p.stderr
     assert current(env.db) != before
+
+
+def test_published_line_splits_the_time(tmp_path):
+    """The published line says where the time went: parse, the address key
+    spaces, the name key spaces and the final write and sync, which add up
+    to no more than the total (a phase timed twice, or over another, would
+    exceed it). 600k intervals make the address phase measurable."""
+    bl, dbl = tmp_path / "bl", tmp_path / "dbl"
+    # every other address: 600k intervals that do not coalesce
+    body = "".join(f"10.{i >> 16}.{(i >> 8) & 255}.{i & 255}\n" for i in range(2, 1200002, 2))
+    write_atomic(bl, soa("bl.test") + ":127.0.0.2:Listed $\n" + body)
+    write_atomic(dbl, dbl_text())
+    p = run_load(tmp_path / "db", [f"bl.test:ip4set:{bl}", f"dbl.test:dnset:{dbl}"])
+    assert p.returncode == 0, p.stderr
+    m = re.search(r"parse ([\d.]+) s, addresses ([\d.]+) s, names ([\d.]+) s, "
+                  r"write and sync ([\d.]+) s, total ([\d.]+) s", p.stderr)
+    assert m, p.stderr
+    parse, addr, names, finish, total = (float(x) for x in m.groups())
+    assert addr > 0 and parse > 0, p.stderr
+    # each figure is rounded to 0.01 s
+    assert parse + addr + names + finish <= total + 0.02, p.stderr
