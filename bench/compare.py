@@ -24,8 +24,9 @@ One run does, on loopback only:
        T5  load time and database size against rbldnsd (from step 2);
        T6  with --scale10: the same data at scale 10, its load time against
            scale S (scale-S and scale-10 loads alternate, --repeat pairs, the
-           ratio taken per pair), and CPU per query at 50,000 qps against
-           scale S.
+           ratio taken per pair; reference rows give the same ratio for each
+           phase of dnsbl-load's published line), and CPU per query at
+           50,000 qps against scale S.
 Key measurements are repeated --repeat times (default 3) with the server
 order rotated; the table reports the median and the range, and every ratio
 is taken within one repetition (same machine state) before the median.
@@ -247,7 +248,14 @@ def make_queries(bins, feed, path):
     return path
 
 
+# The phases of dnsbl-load's published line ("parse 0.26 s, addresses
+# 0.33 s, names 0.17 s, write and sync 0.07 s, total 0.83 s").
+LOAD_PHASES = ("parse", "addresses", "names", "write and sync")
+
+
 def load_dnsbld(bins, feed, specs, db, cpu):
+    """Load specs into db: wall seconds, file size, and the loader's own
+    phase seconds ({} from a loader that does not report them)."""
     shutil.rmtree(db, ignore_errors=True)
     t0 = time.monotonic()
     r = run(["taskset", "-c", cpu, bins["dnsbl-load"], "--db", db] + specs, 7200, cwd=feed)
@@ -255,7 +263,12 @@ def load_dnsbld(bins, feed, specs, db, cpu):
     if r.returncode:
         raise SystemExit("dnsbl-load failed:\n" + r.stdout + r.stderr)
     gen = os.path.realpath(os.path.join(db, "current"))
-    return wall, os.path.getsize(gen)
+    phases = {}
+    for name in LOAD_PHASES:
+        m = re.search(r"[;,] %s ([\d.]+) s," % name, r.stderr)
+        if m:
+            phases[name] = float(m.group(1))
+    return wall, os.path.getsize(gen), phases
 
 
 def start_rbldnsd(feed, specs, port, cpu, logpath):
@@ -564,6 +577,16 @@ def report(res, args, path):
         rows.append(("T6 load time scale 10 / scale %g, alternating pairs (%s s / %s s)" % (
             args.scale, spread(walls10, "%.1f"), spread(walls1, "%.2f")),
             spread(ratios, "%.2f"), "<= 11", verdict(med(ratios) <= 11)))
+        # Where the ratio comes from: each phase of the loader's published
+        # line, scale 10 over scale S within each pair (reference rows).
+        for name in LOAD_PHASES:
+            pairs = [(p["scale10"][name], p["scale"][name]) for p in s10.get("load_phases", [])
+                     if p["scale"].get(name) and name in p["scale10"]]
+            if pairs:
+                rows.append(("T6 load phase '%s', scale 10 / scale %g per pair (%s s / %s s)" % (
+                    name, args.scale, spread([x for x, _ in pairs], "%.2f"),
+                    spread([y for _, y in pairs], "%.2f")),
+                    spread([x / y for x, y in pairs], "%.1f"), "(reference)", ""))
         rc = per_rep_ratio(s10["t1"], "us_per_query", "dnsbld10", "dnsbld")
         rows.append(("T6 CPU/query scale 10 / scale %g at 50k qps" % args.scale,
                      spread(rc, "%.3f"), "<= 1.10", verdict(med(rc) is not None and
@@ -640,7 +663,7 @@ def main():
         rbl = None
         for rep in range(args.repeat):
             wait_idle(args.idle, args.patience)
-            wall, size = load_dnsbld(bins, feed, specs, db, args.server_cpu)
+            wall, size, _ = load_dnsbld(bins, feed, specs, db, args.server_cpu)
             if rbl:
                 stop(rbl)
             wait_idle(args.idle, args.patience)
@@ -690,14 +713,15 @@ def main():
             # T5's loads took 1.26 s, 0.84-0.89 s in the runs around it).
             # The scale-S database goes to its own folder: dnsbld serves db.
             db1 = os.path.join(args.work, f"db-{args.scale:g}-t6")
-            walls10, walls1 = [], []
+            walls10, walls1, phases = [], [], []
             for rep in range(args.repeat):
                 wait_idle(args.idle, args.patience)
-                wall1, _ = load_dnsbld(bins, feed, specs, db1, args.server_cpu)
+                wall1, _, ph1 = load_dnsbld(bins, feed, specs, db1, args.server_cpu)
                 wait_idle(args.idle, args.patience)
-                wall10, size10 = load_dnsbld(bins, feed10, specs10, db10, args.server_cpu)
+                wall10, size10, ph10 = load_dnsbld(bins, feed10, specs10, db10, args.server_cpu)
                 walls1.append(wall1)
                 walls10.append(wall10)
+                phases.append({"scale": ph1, "scale10": ph10})
                 log(f"  T6 loads rep {rep}: scale {args.scale:g} {wall1:.2f} s, "
                     f"scale 10 {wall10:.1f} s")
             shutil.rmtree(db1, ignore_errors=True)
@@ -707,7 +731,7 @@ def main():
                                os.path.join(results, "dnsbld10.log"))
             q10 = make_queries(bins, feed10, os.path.join(args.work, "queries-10.txt"))
             res["scale10"] = {"load_s": wall10, "loads_s": walls10, "loads_scale_s": walls1,
-                              "db_bytes": size10, "t1": []}
+                              "load_phases": phases, "db_bytes": size10, "t1": []}
             log(f"  scale 10 load {wall10:.1f} s, {size10 / 1e6:.0f} MB")
             # Same run, same query mix drawn from each scale's own data.
             for rep in range(args.repeat):
