@@ -157,57 +157,28 @@ static int ip4trie_line(struct dbl_pctx *pc, struct dbl_dsb *b, char *s)
 
 /* ---- duplicate prefixes in tries: warn, keep the first ------------------- */
 
-static int cmp_ip4idx(const void *x, const void *y, void *arg)
+static int ip4_key(const void *x, const void *y)
 {
-	const struct dbl_ip4ent *e = arg;
-	const struct dbl_ip4ent *a = &e[*(const size_t *)x], *b = &e[*(const size_t *)y];
+	const struct dbl_ip4ent *a = x, *b = y;
 
 	if (a->lo != b->lo)
 		return a->lo < b->lo ? -1 : 1;
-	if (a->hi != b->hi)
-		return a->hi < b->hi ? -1 : 1;
-	return *(const size_t *)x < *(const size_t *)y ? -1 : 1;
+	return a->hi < b->hi ? -1 : a->hi > b->hi;
+}
+
+static void ip4_dup(struct dbl_pctx *pc, const void *dropped)
+{
+	const struct dbl_ip4ent *c = dropped;
+	uint32_t a = c->lo;
+
+	dbl_pwarn(pc, "duplicated entry for %u.%u.%u.%u/%u (the first one is kept)", a >> 24,
+	          (a >> 16) & 255, (a >> 8) & 255, a & 255, c->prio);
 }
 
 static int ip4trie_finish(struct dbl_pctx *pc, struct dbl_dsb *b)
 {
-	struct dbl_dsdata *ds = b->ds;
-	struct dbl_ip4ent *e = ds->ip4;
-	size_t n = ds->nip4, *idx, o = 0;
-	bool sorted = true;
-	uint8_t *dead;
-
-	/* Feeds are usually sorted: strictly increasing keys have no duplicate. */
-	for (size_t i = 1; i < n && sorted; i++)
-		sorted = e[i - 1].lo < e[i].lo || (e[i - 1].lo == e[i].lo && e[i - 1].hi < e[i].hi);
-	if (sorted)
-		return 0;
-	idx = malloc(n * sizeof *idx);
-	dead = calloc(n, 1);
-	if (!idx || !dead) {
-		free(idx);
-		free(dead);
-		return -ENOMEM;
-	}
-	for (size_t i = 0; i < n; i++)
-		idx[i] = i;
-	qsort_r(idx, n, sizeof *idx, cmp_ip4idx, e);
-	for (size_t i = 1; i < n; i++) {
-		const struct dbl_ip4ent *p = &e[idx[i - 1]], *c = &e[idx[i]];
-		if (p->lo == c->lo && p->hi == c->hi) {
-			uint32_t a = c->lo;
-			dead[idx[i]] = 1;
-			dbl_pwarn(pc, "duplicated entry for %u.%u.%u.%u/%u (the first one is kept)",
-			          a >> 24, (a >> 16) & 255, (a >> 8) & 255, a & 255, c->prio);
-		}
-	}
-	for (size_t i = 0; i < n; i++)
-		if (!dead[i])
-			e[o++] = e[i];
-	ds->nip4 = o;
-	free(idx);
-	free(dead);
-	return 0;
+	return dbl_dsb_drop_dups(pc, b->ds->ip4, &b->ds->nip4, sizeof *b->ds->ip4, ip4_key,
+	                         ip4_dup);
 }
 
 const struct dbl_dsops dbl_ds_ip4set = {

@@ -86,60 +86,27 @@ static int ip6trie_line(struct dbl_pctx *pc, struct dbl_dsb *b, char *s)
 	return dbl_dsb_add_ip6(b, a, hi, (uint8_t)bits, vid);
 }
 
-static int cmp_ip6idx(const void *x, const void *y, void *arg)
+static int ip6_key(const void *x, const void *y)
 {
-	const struct dbl_ip6ent *e = arg;
-	size_t i = *(const size_t *)x, j = *(const size_t *)y;
-	int r = memcmp(e[i].lo, e[j].lo, 16);
+	const struct dbl_ip6ent *a = x, *b = y;
+	int r = memcmp(a->lo, b->lo, 16);
 
-	if (!r)
-		r = e[i].prio - e[j].prio;
-	if (!r)
-		r = i < j ? -1 : 1;
-	return r;
+	if (r)
+		return r;
+	return a->prio < b->prio ? -1 : a->prio > b->prio;
+}
+
+static void ip6_dup(struct dbl_pctx *pc, const void *dropped)
+{
+	const struct dbl_ip6ent *c = dropped;
+
+	dbl_pwarn(pc, "duplicated IPv6 entry (prefix length %u), the first one is kept", c->prio);
 }
 
 static int ip6trie_finish(struct dbl_pctx *pc, struct dbl_dsb *b)
 {
-	struct dbl_dsdata *ds = b->ds;
-	struct dbl_ip6ent *e = ds->ip6;
-	size_t n = ds->nip6, *idx, o = 0;
-	bool sorted = true;
-	uint8_t *dead;
-
-	/* strictly increasing (lo, prio): no duplicate prefix */
-	for (size_t i = 1; i < n && sorted; i++) {
-		int r = memcmp(e[i - 1].lo, e[i].lo, 16);
-		sorted = r < 0 || (r == 0 && e[i - 1].prio < e[i].prio);
-	}
-	if (sorted)
-		return 0;
-	idx = malloc(n * sizeof *idx);
-	dead = calloc(n, 1);
-	if (!idx || !dead) {
-		free(idx);
-		free(dead);
-		return -ENOMEM;
-	}
-	for (size_t i = 0; i < n; i++)
-		idx[i] = i;
-	qsort_r(idx, n, sizeof *idx, cmp_ip6idx, e);
-	for (size_t i = 1; i < n; i++) {
-		const struct dbl_ip6ent *p = &e[idx[i - 1]], *c = &e[idx[i]];
-		if (p->prio == c->prio && memcmp(p->lo, c->lo, 16) == 0) {
-			dead[idx[i]] = 1;
-			dbl_pwarn(pc,
-			          "duplicated IPv6 entry (prefix length %u), the first one is kept",
-			          c->prio);
-		}
-	}
-	for (size_t i = 0; i < n; i++)
-		if (!dead[i])
-			e[o++] = e[i];
-	ds->nip6 = o;
-	free(idx);
-	free(dead);
-	return 0;
+	return dbl_dsb_drop_dups(pc, b->ds->ip6, &b->ds->nip6, sizeof *b->ds->ip6, ip6_key,
+	                         ip6_dup);
 }
 
 const struct dbl_dsops dbl_ds_ip6tset = {

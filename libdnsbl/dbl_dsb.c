@@ -162,6 +162,67 @@ int dbl_dsb_finish(struct dbl_pctx *pc, struct dbl_dsb *b, struct dbl_dsdata **o
 	return rc;
 }
 
+/* ---- duplicate keys: keep the first ------------------------------------ */
+
+struct dup_order {
+	const unsigned char *base;
+	size_t sz;
+	int (*key)(const void *a, const void *b);
+};
+
+/* Indexes by their element's key, equal keys in file order. */
+static int dup_cmp(const void *x, const void *y, void *arg)
+{
+	const struct dup_order *o = arg;
+	size_t i = *(const size_t *)x, j = *(const size_t *)y;
+	int r = o->key(o->base + i * o->sz, o->base + j * o->sz);
+
+	if (r)
+		return r;
+	return i < j ? -1 : i > j;
+}
+
+int dbl_dsb_drop_dups(struct dbl_pctx *pc, void *arr, size_t *n, size_t sz,
+                      int (*key)(const void *a, const void *b),
+                      void (*warn)(struct dbl_pctx *pc, const void *dropped))
+{
+	unsigned char *e = arr;
+	struct dup_order o = {e, sz, key};
+	size_t *idx, kept = 0;
+	bool sorted = true;
+	uint8_t *dead;
+
+	/* Feeds are usually sorted: strictly ascending keys repeat none. */
+	for (size_t i = 1; i < *n && sorted; i++)
+		sorted = key(e + (i - 1) * sz, e + i * sz) < 0;
+	if (sorted)
+		return 0;
+	idx = malloc(*n * sizeof *idx);
+	dead = calloc(*n, 1);
+	if (!idx || !dead) {
+		free(idx);
+		free(dead);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < *n; i++)
+		idx[i] = i;
+	qsort_r(idx, *n, sizeof *idx, dup_cmp, &o);
+	for (size_t i = 1; i < *n; i++) {
+		if (key(e + idx[i - 1] * sz, e + idx[i] * sz) != 0)
+			continue;
+		dead[idx[i]] = 1;
+		if (warn)
+			warn(pc, e + idx[i] * sz);
+	}
+	for (size_t i = 0; i < *n; i++)
+		if (!dead[i])
+			memmove(e + kept++ * sz, e + i * sz, sz);
+	*n = kept;
+	free(idx);
+	free(dead);
+	return 0;
+}
+
 /* Grow *arr (element size sz) so that n + 1 elements fit. */
 static int grow(void **arr, size_t *cap, size_t n, size_t sz)
 {
