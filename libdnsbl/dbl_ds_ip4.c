@@ -19,11 +19,6 @@
 #include "dbl_err.h"
 
 /* What may follow an address key: end, blank, comment, or a ':' value. */
-static bool key_end_ok(char c)
-{
-	return !c || DBL_ISSPACE(c) || DBL_ISCOMMENT(c) || c == ':';
-}
-
 /* count blocks of level idx (0 = /32 .. 3 = /8) from address addr */
 static int emit(struct dbl_dsb *b, unsigned idx, uint32_t addr, uint32_t count, int32_t vid)
 {
@@ -81,7 +76,7 @@ static int ip4set_line(struct dbl_pctx *pc, struct dbl_dsb *b, char *s)
 		s = dbl_skipspace(s + 1);
 	}
 	bits = dbl_ip4range(s, &a, &z, &e);
-	if (bits <= 0 || !key_end_ok(*e)) {
+	if (bits <= 0 || !dbl_ds_key_end_ok(*e)) {
 		dbl_pwarn(pc, "invalid address");
 		return 0;
 	}
@@ -103,19 +98,9 @@ static int ip4tset_line(struct dbl_pctx *pc, struct dbl_dsb *b, char *s)
 	const char *e;
 	uint32_t a;
 
-	if (*s == ':') {
-		/* only the first default line counts, for the whole dataset */
-		if (b->tsetvid < 0) {
-			int32_t vid;
-			int rc = dbl_value_parse(pc, &b->vt, s, 0, &vid);
-			if (rc < 0)
-				return rc;
-			if (rc > 0)
-				b->tsetvid = vid;
-		}
-		return 0;
-	}
-	if (dbl_ip4prefix(s, &a, &e) != 32 || !key_end_ok(*e)) {
+	if (*s == ':')
+		return dbl_ds_tset_default_line(pc, b, s);
+	if (dbl_ip4prefix(s, &a, &e) != 32 || !dbl_ds_key_end_ok(*e)) {
 		dbl_pwarn(pc, "invalid address");
 		return 0;
 	}
@@ -138,7 +123,7 @@ static int ip4trie_line(struct dbl_pctx *pc, struct dbl_dsb *b, char *s)
 		s = dbl_skipspace(s + 1);
 	}
 	bits = dbl_ip4cidr(s, &a, &e);
-	if (bits < 0 || !key_end_ok(*e)) {
+	if (bits < 0 || !dbl_ds_key_end_ok(*e)) {
 		dbl_pwarn(pc, "invalid address");
 		return 0;
 	}

@@ -14,11 +14,6 @@
 #include "dbl_dsb.h"
 #include "dbl_err.h"
 
-static bool key_end_ok(char c)
-{
-	return !c || DBL_ISSPACE(c) || DBL_ISCOMMENT(c) || c == ':';
-}
-
 static int ip6tset_line(struct dbl_pctx *pc, struct dbl_dsb *b, char *s)
 {
 	uint8_t a[16], hi[16];
@@ -26,23 +21,13 @@ static int ip6tset_line(struct dbl_pctx *pc, struct dbl_dsb *b, char *s)
 	bool excl;
 	int bits;
 
-	if (*s == ':') {
-		/* only the first default line counts, for the whole dataset */
-		if (b->tsetvid < 0) {
-			int32_t vid;
-			int rc = dbl_value_parse(pc, &b->vt, s, 0, &vid);
-			if (rc < 0)
-				return rc;
-			if (rc > 0)
-				b->tsetvid = vid;
-		}
-		return 0;
-	}
+	if (*s == ':')
+		return dbl_ds_tset_default_line(pc, b, s);
 	excl = *s == '!';
 	if (excl)
 		s = dbl_skipspace(s + 1);
 	bits = dbl_ip6prefix(s, a, &e);
-	if (bits < 0 || !key_end_ok(*e)) {
+	if (bits < 0 || !dbl_ds_key_end_ok(*e)) {
 		dbl_pwarn(pc, "invalid address");
 		return 0;
 	}
@@ -72,7 +57,7 @@ static int ip6trie_line(struct dbl_pctx *pc, struct dbl_dsb *b, char *s)
 	if (excl)
 		s = dbl_skipspace(s + 1);
 	bits = dbl_ip6cidr(s, a, &e);
-	if (bits < 0 || !key_end_ok(*e)) {
+	if (bits < 0 || !dbl_ds_key_end_ok(*e)) {
 		dbl_pwarn(pc, "invalid address");
 		return 0;
 	}

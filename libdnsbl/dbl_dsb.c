@@ -335,6 +335,26 @@ int dbl_ds_default_line(struct dbl_pctx *pc, struct dbl_dsb *b, const char *s)
 	return 0;
 }
 
+int dbl_ds_tset_default_line(struct dbl_pctx *pc, struct dbl_dsb *b, const char *s)
+{
+	int32_t vid;
+	int rc;
+
+	if (b->tsetvid >= 0)
+		return 0; /* a later default line: ignored, as rbldnsd does */
+	rc = dbl_value_parse(pc, &b->vt, s, 0, &vid);
+	if (rc < 0)
+		return rc;
+	if (rc > 0)
+		b->tsetvid = vid;
+	return 0;
+}
+
+bool dbl_ds_key_end_ok(char c)
+{
+	return !c || DBL_ISSPACE(c) || DBL_ISCOMMENT(c) || c == ':';
+}
+
 /* Value after a key: the default when absent or a comment. 1, 0 (bad
  * value, warned), or negative. */
 int dbl_ds_entry_value(struct dbl_pctx *pc, struct dbl_dsb *b, const char *s, int32_t *vid)

@@ -121,6 +121,12 @@ int dbl_dsb_drop_dups(struct dbl_pctx *pc, void *arr, size_t *n, size_t sz,
  * 1, 0 (bad value, warned) or negative. Both others return 0 or negative. */
 void dbl_ds_reset_default(struct dbl_pctx *pc, struct dbl_dsb *b);
 int dbl_ds_default_line(struct dbl_pctx *pc, struct dbl_dsb *b, const char *s);
+/* tset_default_line: the ':A:TXT' line of ip4tset/ip6tset, of which only
+ * the first counts, for the whole dataset (b->tsetvid). 0 or negative. */
+int dbl_ds_tset_default_line(struct dbl_pctx *pc, struct dbl_dsb *b, const char *s);
+/* key_end_ok: c may end an address key (end of line, blank, comment, the
+ * ':' of a value). */
+bool dbl_ds_key_end_ok(char c);
 int dbl_ds_entry_value(struct dbl_pctx *pc, struct dbl_dsb *b, const char *s, int32_t *vid);
 
 /* $MAXRANGE4: an IPv4 entry [first, last] covering more addresses than
