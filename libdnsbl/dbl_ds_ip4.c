@@ -18,7 +18,6 @@
 #include "dbl_dsb.h"
 #include "dbl_err.h"
 
-/* What may follow an address key: end, blank, comment, or a ':' value. */
 /* count blocks of level idx (0 = /32 .. 3 = /8) from address addr */
 static int emit(struct dbl_dsb *b, unsigned idx, uint32_t addr, uint32_t count, int32_t vid)
 {
