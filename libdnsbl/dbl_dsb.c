@@ -322,8 +322,9 @@ void dbl_ds_reset_default(struct dbl_pctx *pc, struct dbl_dsb *b)
 	b->defvid = 0; /* the default line applies to the rest of the file */
 }
 
-/* ":A:TXT" default line: parsed against the built-in default. */
-int dbl_ds_default_line(struct dbl_pctx *pc, struct dbl_dsb *b, const char *s)
+/* ":A:TXT" default line, parsed against the built-in default, into *into
+ * (a bad one is warned about and leaves *into as it was). */
+static int parse_default(struct dbl_pctx *pc, struct dbl_dsb *b, const char *s, int32_t *into)
 {
 	int32_t vid;
 	int rc = dbl_value_parse(pc, &b->vt, s, 0, &vid);
@@ -331,23 +332,20 @@ int dbl_ds_default_line(struct dbl_pctx *pc, struct dbl_dsb *b, const char *s)
 	if (rc < 0)
 		return rc;
 	if (rc > 0)
-		b->defvid = vid;
+		*into = vid;
 	return 0;
+}
+
+int dbl_ds_default_line(struct dbl_pctx *pc, struct dbl_dsb *b, const char *s)
+{
+	return parse_default(pc, b, s, &b->defvid);
 }
 
 int dbl_ds_tset_default_line(struct dbl_pctx *pc, struct dbl_dsb *b, const char *s)
 {
-	int32_t vid;
-	int rc;
-
 	if (b->tsetvid >= 0)
 		return 0; /* a later default line: ignored, as rbldnsd does */
-	rc = dbl_value_parse(pc, &b->vt, s, 0, &vid);
-	if (rc < 0)
-		return rc;
-	if (rc > 0)
-		b->tsetvid = vid;
-	return 0;
+	return parse_default(pc, b, s, &b->tsetvid);
 }
 
 bool dbl_ds_key_end_ok(char c)
