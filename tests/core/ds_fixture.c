@@ -60,3 +60,23 @@ void fix_ds_free(struct dbl_dsdata *ds)
 	free(ds->values), free(ds->ip4), free(ds->ip6), free(ds->names), free(ds->subs);
 	free(ds->type), free(ds->label), free(ds);
 }
+
+/* The LCG of rand()'s C standard example; bits 8 and up (the low bits of
+ * an LCG cycle quickly). One state per test program: reproducible data. */
+static uint32_t rnd_state = 1;
+
+void fix_seed(uint32_t seed)
+{
+	rnd_state = seed;
+}
+
+uint32_t fix_rnd(uint32_t n)
+{
+	rnd_state = rnd_state * 1103515245u + 12345u;
+	return (rnd_state >> 8) % n;
+}
+
+uint32_t fix_ip(unsigned a, unsigned b, unsigned c, unsigned d)
+{
+	return (uint32_t)a << 24 | (uint32_t)b << 16 | (uint32_t)c << 8 | d;
+}

@@ -20,11 +20,6 @@
 
 static char tmpdir[] = "/tmp/dbl-test-build-XXXXXX";
 
-static uint32_t ip(unsigned a, unsigned b, unsigned c, unsigned d)
-{
-	return (a << 24) | (b << 16) | (c << 8) | d;
-}
-
 /* A answers (last octets, in order) of a vset, as "2,4". */
 static void vset_str(struct dbl_rtxn *r, uint32_t vsid, char *out)
 {
@@ -91,34 +86,35 @@ static void test_roundtrip(void)
 	size_t zoff;
 
 	/* ip4set: /24 listed, /32 exclusion beats a /32 listing at its level */
-	fix_add4(set, ip(10, 0, 0, 0), ip(10, 0, 0, 255), 24, v2);
-	fix_add4(set, ip(10, 0, 0, 5), ip(10, 0, 0, 5), 32, DBL_VID_EXCLUDE);
-	fix_add4(set, ip(10, 0, 0, 5), ip(10, 0, 0, 5), 32, v3);
+	fix_add4(set, fix_ip(10, 0, 0, 0), fix_ip(10, 0, 0, 255), 24, v2);
+	fix_add4(set, fix_ip(10, 0, 0, 5), fix_ip(10, 0, 0, 5), 32, DBL_VID_EXCLUDE);
+	fix_add4(set, fix_ip(10, 0, 0, 5), fix_ip(10, 0, 0, 5), 32, v3);
 	/* a /32 listing beats a /24 exclusion */
-	fix_add4(set, ip(10, 1, 0, 0), ip(10, 1, 0, 255), 24, DBL_VID_EXCLUDE);
-	fix_add4(set, ip(10, 1, 0, 7), ip(10, 1, 0, 7), 32, v3);
+	fix_add4(set, fix_ip(10, 1, 0, 0), fix_ip(10, 1, 0, 255), 24, DBL_VID_EXCLUDE);
+	fix_add4(set, fix_ip(10, 1, 0, 7), fix_ip(10, 1, 0, 7), 32, v3);
 	/* two values at one key, duplicates collapse */
-	fix_add4(set, ip(127, 0, 0, 2), ip(127, 0, 0, 2), 32, v2);
-	fix_add4(set, ip(127, 0, 0, 2), ip(127, 0, 0, 2), 32, v3);
-	fix_add4(set, ip(127, 0, 0, 2), ip(127, 0, 0, 2), 32, v2);
+	fix_add4(set, fix_ip(127, 0, 0, 2), fix_ip(127, 0, 0, 2), 32, v2);
+	fix_add4(set, fix_ip(127, 0, 0, 2), fix_ip(127, 0, 0, 2), 32, v3);
+	fix_add4(set, fix_ip(127, 0, 0, 2), fix_ip(127, 0, 0, 2), 32, v2);
 	/* /8 under /16 */
-	fix_add4(set, ip(20, 0, 0, 0), ip(20, 255, 255, 255), 8, v2);
-	fix_add4(set, ip(20, 1, 0, 0), ip(20, 1, 255, 255), 16, v3);
+	fix_add4(set, fix_ip(20, 0, 0, 0), fix_ip(20, 255, 255, 255), 8, v2);
+	fix_add4(set, fix_ip(20, 1, 0, 0), fix_ip(20, 1, 255, 255), 16, v3);
 	/* trie: longest prefix; more specific listing under an exclusion */
-	fix_add4(trie, ip(10, 1, 1, 0), ip(10, 1, 1, 255), 24, DBL_VID_EXCLUDE);
-	fix_add4(trie, ip(10, 1, 1, 128), ip(10, 1, 1, 255), 25, t5);
-	fix_add4(trie, ip(127, 0, 0, 0), ip(127, 255, 255, 255), 8, t6);
-	fix_add4(trie, ip(127, 0, 0, 0), ip(127, 255, 255, 255), 8, t5); /* duplicate: first wins */
-	fix_add4(trie, ip(255, 255, 255, 255), ip(255, 255, 255, 255), 32, t5);
+	fix_add4(trie, fix_ip(10, 1, 1, 0), fix_ip(10, 1, 1, 255), 24, DBL_VID_EXCLUDE);
+	fix_add4(trie, fix_ip(10, 1, 1, 128), fix_ip(10, 1, 1, 255), 25, t5);
+	fix_add4(trie, fix_ip(127, 0, 0, 0), fix_ip(127, 255, 255, 255), 8, t6);
+	fix_add4(trie, fix_ip(127, 0, 0, 0), fix_ip(127, 255, 255, 255), 8,
+	         t5); /* duplicate: first wins */
+	fix_add4(trie, fix_ip(255, 255, 255, 255), fix_ip(255, 255, 255, 255), 32, t5);
 	/* one value from each dataset (the builder's pair cache): every pair
 	 * differs from another in just one of its two values */
-	fix_add4(trie, ip(30, 0, 0, 0), ip(30, 0, 0, 255), 24, t6);
-	fix_add4(trie, ip(30, 0, 1, 0), ip(30, 0, 1, 255), 24, t5);
-	fix_add4(set, ip(30, 0, 0, 1), ip(30, 0, 0, 1), 32, v2);
-	fix_add4(set, ip(30, 0, 0, 2), ip(30, 0, 0, 2), 32, v3);
-	fix_add4(set, ip(30, 0, 0, 3), ip(30, 0, 0, 3), 32, v2);
-	fix_add4(set, ip(30, 0, 1, 1), ip(30, 0, 1, 1), 32, v2);
-	fix_add4(set, ip(30, 0, 1, 2), ip(30, 0, 1, 2), 32, v3);
+	fix_add4(trie, fix_ip(30, 0, 0, 0), fix_ip(30, 0, 0, 255), 24, t6);
+	fix_add4(trie, fix_ip(30, 0, 1, 0), fix_ip(30, 0, 1, 255), 24, t5);
+	fix_add4(set, fix_ip(30, 0, 0, 1), fix_ip(30, 0, 0, 1), 32, v2);
+	fix_add4(set, fix_ip(30, 0, 0, 2), fix_ip(30, 0, 0, 2), 32, v3);
+	fix_add4(set, fix_ip(30, 0, 0, 3), fix_ip(30, 0, 0, 3), 32, v2);
+	fix_add4(set, fix_ip(30, 0, 1, 1), fix_ip(30, 0, 1, 1), 32, v2);
+	fix_add4(set, fix_ip(30, 0, 1, 2), fix_ip(30, 0, 1, 2), 32, v3);
 	/* dnset: exact, wildcard, dot form, exclusions, cross-dataset folding */
 	fix_addname(dn1, "example", false, d2);
 	fix_addname(dn1, "wild.example", true, d2);
@@ -147,20 +143,20 @@ static void test_roundtrip(void)
 	CHECK_INT(db->cat.zones[0].scopes[0].flags,
 	          DBL_SCOPE_IP4 | DBL_SCOPE_NAME | DBL_SCOPE_DNSET);
 	CHECK_INT(dbl_rtxn_begin(&r, db), 0);
-	CHECK_STR(look4(&r, scope, ip(10, 0, 0, 4)), "2");
-	CHECK_STR(look4(&r, scope, ip(10, 0, 0, 5)), "-");
-	CHECK_STR(look4(&r, scope, ip(10, 0, 0, 6)), "2");
-	CHECK_STR(look4(&r, scope, ip(10, 0, 1, 0)), "-");
-	CHECK_STR(look4(&r, scope, ip(10, 1, 0, 6)), "-");
-	CHECK_STR(look4(&r, scope, ip(10, 1, 0, 7)), "3");
-	CHECK_STR(look4(&r, scope, ip(10, 1, 1, 1)), "-");
-	CHECK_STR(look4(&r, scope, ip(10, 1, 1, 200)), "5");
-	CHECK_STR(look4(&r, scope, ip(127, 0, 0, 2)), "2,3,6"); /* set values, then trie */
-	CHECK_STR(look4(&r, scope, ip(127, 0, 0, 3)), "6");
-	CHECK_STR(look4(&r, scope, ip(20, 0, 0, 1)), "2");
-	CHECK_STR(look4(&r, scope, ip(20, 1, 2, 3)), "3");
-	CHECK_STR(look4(&r, scope, ip(20, 2, 0, 0)), "2");
-	CHECK_STR(look4(&r, scope, ip(255, 255, 255, 255)), "5");
+	CHECK_STR(look4(&r, scope, fix_ip(10, 0, 0, 4)), "2");
+	CHECK_STR(look4(&r, scope, fix_ip(10, 0, 0, 5)), "-");
+	CHECK_STR(look4(&r, scope, fix_ip(10, 0, 0, 6)), "2");
+	CHECK_STR(look4(&r, scope, fix_ip(10, 0, 1, 0)), "-");
+	CHECK_STR(look4(&r, scope, fix_ip(10, 1, 0, 6)), "-");
+	CHECK_STR(look4(&r, scope, fix_ip(10, 1, 0, 7)), "3");
+	CHECK_STR(look4(&r, scope, fix_ip(10, 1, 1, 1)), "-");
+	CHECK_STR(look4(&r, scope, fix_ip(10, 1, 1, 200)), "5");
+	CHECK_STR(look4(&r, scope, fix_ip(127, 0, 0, 2)), "2,3,6"); /* set values, then trie */
+	CHECK_STR(look4(&r, scope, fix_ip(127, 0, 0, 3)), "6");
+	CHECK_STR(look4(&r, scope, fix_ip(20, 0, 0, 1)), "2");
+	CHECK_STR(look4(&r, scope, fix_ip(20, 1, 2, 3)), "3");
+	CHECK_STR(look4(&r, scope, fix_ip(20, 2, 0, 0)), "2");
+	CHECK_STR(look4(&r, scope, fix_ip(255, 255, 255, 255)), "5");
 	CHECK_STR(look4(&r, scope, 0), "-");
 	{
 		/* 30.0.c.d: the value pairs (builder's pair cache) */
@@ -170,12 +166,13 @@ static void test_roundtrip(void)
 		} pairs[] = {{0, 0, "6"},   {0, 1, "2,6"}, {0, 2, "3,6"}, {0, 3, "2,6"},
 		             {1, 1, "2,5"}, {1, 2, "3,5"}, {1, 3, "5"}};
 		for (size_t i = 0; i < sizeof pairs / sizeof pairs[0]; i++)
-			CHECK_STR(look4(&r, scope, ip(30, 0, pairs[i].c, pairs[i].d)),
+			CHECK_STR(look4(&r, scope, fix_ip(30, 0, pairs[i].c, pairs[i].d)),
 			          pairs[i].want);
 	}
-	CHECK_INT(dbl_lookup_ip4_any(&r, scope, ip(127, 0, 0, 0), ip(127, 0, 0, 255)), 0);
-	CHECK_INT(dbl_lookup_ip4_any(&r, scope, ip(10, 0, 1, 0), ip(10, 0, 1, 255)), DBL_ENOTFOUND);
-	CHECK_INT(dbl_lookup_ip4(&r, scope + 1, ip(127, 0, 0, 2), &vs), DBL_ENOTFOUND);
+	CHECK_INT(dbl_lookup_ip4_any(&r, scope, fix_ip(127, 0, 0, 0), fix_ip(127, 0, 0, 255)), 0);
+	CHECK_INT(dbl_lookup_ip4_any(&r, scope, fix_ip(10, 0, 1, 0), fix_ip(10, 0, 1, 255)),
+	          DBL_ENOTFOUND);
+	CHECK_INT(dbl_lookup_ip4(&r, scope + 1, fix_ip(127, 0, 0, 2), &vs), DBL_ENOTFOUND);
 	/* names: exact of dn1 + dn2's wildcard at "example"? no: "example" is
 	 * not below itself; dn2 only lists names below example. */
 	CHECK_STR(lookname(&r, scope, "example", 0), "2");
@@ -216,14 +213,14 @@ static void test_roundtrip(void)
 		CHECK_INT(db2->cat.zones[0].entries, db->cat.zones[0].entries);
 		scope = db2->cat.zones[0].scopes[0].id;
 		CHECK_INT(dbl_rtxn_begin(&r, db2), 0);
-		CHECK_STR(look4(&r, scope, ip(127, 0, 0, 2)), "2,3,6");
-		CHECK_STR(look4(&r, scope, ip(10, 0, 0, 5)), "-");
-		CHECK_STR(look4(&r, scope, ip(10, 1, 1, 200)), "5");
+		CHECK_STR(look4(&r, scope, fix_ip(127, 0, 0, 2)), "2,3,6");
+		CHECK_STR(look4(&r, scope, fix_ip(10, 0, 0, 5)), "-");
+		CHECK_STR(look4(&r, scope, fix_ip(10, 1, 1, 200)), "5");
 		CHECK_STR(lookname(&r, scope, "x.wild.example", 0), "3");
 		CHECK_STR(lookname(&r, scope, "deep.wild.example", 1), "2");
 		scope = db2->cat.zones[1].scopes[0].id;
-		CHECK_STR(look4(&r, scope, ip(127, 0, 0, 2)), "2,3");
-		CHECK_STR(look4(&r, scope, ip(10, 1, 1, 200)), "-");
+		CHECK_STR(look4(&r, scope, fix_ip(127, 0, 0, 2)), "2,3");
+		CHECK_STR(look4(&r, scope, fix_ip(10, 1, 1, 200)), "-");
 		dbl_rtxn_end(&r);
 		dbl_db_close(db2);
 		unlink(path2);
@@ -275,16 +272,16 @@ static void test_adjacent_datasets(void)
 	uint32_t scope;
 
 	CHECK_INT(fix_val(a, 2, "A"), fix_val(b, 3, "B")); /* both index 0 */
-	fix_add4(a, ip(1, 2, 3, 0), ip(1, 2, 3, 255), 24, 0);
-	fix_add4(b, ip(1, 2, 4, 0), ip(1, 2, 4, 255), 24, 0);
+	fix_add4(a, fix_ip(1, 2, 3, 0), fix_ip(1, 2, 3, 255), 24, 0);
+	fix_add4(b, fix_ip(1, 2, 4, 0), fix_ip(1, 2, 4, 255), 24, 0);
 	CHECK(dbl_wname_from_text(&z.name, "t.test", 6) == 0);
 	db = build_tmp(dir, path, sizeof path, &z, 1);
 	scope = db->cat.zones[0].scopes[0].id;
 	CHECK_INT(dbl_rtxn_begin(&r, db), 0);
-	CHECK_STR(look4(&r, scope, ip(1, 2, 3, 255)), "2");
-	CHECK_STR(look4(&r, scope, ip(1, 2, 4, 0)), "3");
-	CHECK_STR(look4(&r, scope, ip(1, 2, 4, 255)), "3");
-	CHECK_STR(look4(&r, scope, ip(1, 2, 5, 0)), "-");
+	CHECK_STR(look4(&r, scope, fix_ip(1, 2, 3, 255)), "2");
+	CHECK_STR(look4(&r, scope, fix_ip(1, 2, 4, 0)), "3");
+	CHECK_STR(look4(&r, scope, fix_ip(1, 2, 4, 255)), "3");
+	CHECK_STR(look4(&r, scope, fix_ip(1, 2, 5, 0)), "-");
 	dbl_rtxn_end(&r);
 	drop_tmp(db, path, dir);
 	fix_ds_free(a);
@@ -351,14 +348,6 @@ static void test_sweep_order(void)
 #define UNIVERSE 3000
 #define NENT     700
 
-static uint32_t rnd_state = 1;
-
-static uint32_t rnd(uint32_t n)
-{
-	rnd_state = rnd_state * 1103515245u + 12345u;
-	return (rnd_state >> 8) % n;
-}
-
 /* Model: payloads at universe position x, into out; returns the count
  * (-1 = gap). */
 static int model(const struct dbl_swent *e, const uint32_t *a, const uint32_t *b, size_t n,
@@ -392,8 +381,8 @@ static int model(const struct dbl_swent *e, const uint32_t *a, const uint32_t *b
  * seventh entry starts where the one before it does). */
 static void model_span(size_t i, uint32_t *a, uint32_t *b)
 {
-	a[i] = i % 7 == 3 && i > 0 ? a[i - 1] : rnd(UNIVERSE);
-	b[i] = i % 3 == 0 ? a[i] + rnd(40) : a[i];
+	a[i] = i % 7 == 3 && i > 0 ? a[i - 1] : fix_rnd(UNIVERSE);
+	b[i] = i % 3 == 0 ? a[i] + fix_rnd(40) : a[i];
 	if (b[i] >= UNIVERSE)
 		b[i] = UNIVERSE - 1;
 }
@@ -401,7 +390,7 @@ static void model_span(size_t i, uint32_t *a, uint32_t *b)
 /* Payload of entry i: one of five values, a few exclusions. */
 static int32_t model_pay(size_t i)
 {
-	return i % 11 == 5 ? DBL_VID_EXCLUDE : (int32_t)rnd(5);
+	return i % 11 == 5 ? DBL_VID_EXCLUDE : (int32_t)fix_rnd(5);
 }
 
 /* Position of universe point x. Spread out (shift > 0), bit 0 varies as
@@ -424,7 +413,7 @@ static void run(dbl_u128 base, unsigned shift, enum dbl_merge m, bool narrow)
 		e[i] = (struct dbl_swent){pos(base, shift, a[i]),
 		                          base + ((dbl_u128)b[i] << shift) +
 		                              (((dbl_u128)1 << shift) - 1),
-		                          (uint32_t)i, (uint8_t)rnd(3), model_pay(i)};
+		                          (uint32_t)i, (uint8_t)fix_rnd(3), model_pay(i)};
 	}
 	memcpy(work, e, sizeof e);
 	CHECK_INT(dbl_sweep(work, NENT, m, &o), 0);
@@ -478,7 +467,7 @@ static void build_model(enum dbl_merge m, bool disjoint)
 	struct dbl_dsdata *ds = fix_ds_new("ip4set", m);
 	struct dbl_build_zone z = {.nds = 1, .ds = &ds};
 	struct dbl_swent e[NENT];
-	uint32_t a[NENT], b[NENT], base = ip(10, 0, 0, 0);
+	uint32_t a[NENT], b[NENT], base = fix_ip(10, 0, 0, 0);
 	struct dbl_db *db;
 	struct dbl_rtxn r;
 	char dir[] = "/tmp/dbl-test-order-XXXXXX", path[256];
@@ -492,7 +481,7 @@ static void build_model(enum dbl_merge m, bool disjoint)
 			disjoint_span(i, a, b);
 		else
 			model_span(i, a, b);
-		e[i] = (struct dbl_swent){a[i], b[i], (uint32_t)i, (uint8_t)(24 + rnd(3)),
+		e[i] = (struct dbl_swent){a[i], b[i], (uint32_t)i, (uint8_t)(24 + fix_rnd(3)),
 		                          model_pay(i)};
 		fix_add4(ds, base + a[i], base + b[i], e[i].prio, e[i].pay);
 	}
@@ -544,9 +533,9 @@ static void merge_chunks(bool narrow)
 	for (size_t l = 0; l < NL; l++) {
 		struct dbl_swent e[NENT];
 		for (size_t i = 0; i < NENT; i++) {
-			uint32_t a = rnd(UNIVERSE), b = a + (i % 4 == 0 ? rnd(60) : 0);
+			uint32_t a = fix_rnd(UNIVERSE), b = a + (i % 4 == 0 ? fix_rnd(60) : 0);
 			e[i] = (struct dbl_swent){a, b < UNIVERSE ? b : UNIVERSE - 1, (uint32_t)i,
-			                          0, (int32_t)rnd(5)};
+			                          0, (int32_t)fix_rnd(5)};
 		}
 		first[l] = per.nseg;
 		CHECK_INT(dbl_sweep(e, NENT, DBL_MERGE_UNION, &per), 0);
@@ -605,223 +594,5 @@ static void test_sweep_merge_chunks(void)
 	merge_chunks(true); /* IPv4's 16-byte segments */
 }
 
-/* End both transactions, close both opens of one file, remove it. */
-static void close_pair(struct dbl_rtxn *rp, struct dbl_rtxn *rr, struct dbl_db *plain,
-                       struct dbl_db *res, const char *path, const char *dir)
-{
-	dbl_rtxn_end(rp);
-	dbl_rtxn_end(rr);
-	dbl_db_close(plain);
-	dbl_db_close(res);
-	unlink(path);
-	rmdir(dir);
-}
-
-/* The dense IPv4 index (DBL_DB_RESIDENT) answers exactly as the B-tree:
- * one zone large enough for a /16 directory, one searched whole, at every
- * interval edge, at random addresses, and for scopes that do not exist. */
-static void test_ip4idx(void)
-{
-	enum { NBIG = 12000, NSMALL = 40 };
-	struct dbl_dsdata *big = fix_ds_new("ip4set", DBL_MERGE_UNION);
-	struct dbl_dsdata *small = fix_ds_new("ip4set", DBL_MERGE_UNION);
-	struct dbl_build_zone z[2] = {{.nds = 1, .ds = &big}, {.nds = 1, .ds = &small}};
-	struct dbl_build_opts o = {.generation = 1, .now = 1000};
-	struct dbl_build_stats st;
-	struct dbl_db *plain, *res;
-	struct dbl_rtxn rp, rr;
-	char dir[] = "/tmp/dbl-test-ip4idx-XXXXXX", path[256];
-	int32_t bv[3] = {fix_val(big, 2, NULL), fix_val(big, 3, "x"), fix_val(big, 4, NULL)};
-	int32_t sv = fix_val(small, 10, NULL);
-	unsigned checked = 0;
-
-	big->ip4 = realloc(big->ip4, (NBIG + 2) * sizeof *big->ip4);
-	for (size_t i = 0; i < NBIG; i++) {
-		uint32_t lo = rnd(0xFFFF) << 16 | rnd(0xFFFF), len = i % 5 ? 0 : rnd(70000);
-		uint32_t hi = lo + len < lo ? 0xFFFFFFFFu : lo + len;
-		fix_add4(big, lo, hi, len ? 24 : 32, i % 17 == 0 ? DBL_VID_EXCLUDE : bv[i % 3]);
-	}
-	fix_add4(big, 0, 0, 32, bv[0]);                     /* the first address */
-	fix_add4(big, 0xFFFFFFFFu, 0xFFFFFFFFu, 32, bv[1]); /* and the last */
-	for (size_t i = 0; i < NSMALL; i++)
-		fix_add4(small, ip(10, (unsigned)i, 0, 0), ip(10, (unsigned)i, 0, 255), 24, sv);
-	CHECK(mkdtemp(dir) != NULL);
-	snprintf(path, sizeof path, "%s/gen-1.mdb", dir);
-	CHECK(dbl_wname_from_text(&z[0].name, "big.test", 8) == 0);
-	CHECK(dbl_wname_from_text(&z[1].name, "small.test", 10) == 0);
-	CHECK_INT(dbl_build_write(path, z, 2, &o, &st), 0);
-	CHECK_INT(dbl_db_open_file(&plain, path), 0);
-	CHECK_INT(dbl_db_open_file_flags(&res, path, DBL_DB_RESIDENT), 0);
-	CHECK(!plain->ip4idx.ready && res->ip4idx.ready);
-	CHECK_INT(res->ip4idx.nsc, 2);
-	CHECK(res->ip4idx.sc[0].dir != NULL && res->ip4idx.sc[1].dir == NULL);
-	CHECK_INT(dbl_rtxn_begin(&rp, plain), 0);
-	CHECK_INT(dbl_rtxn_begin(&rr, res), 0);
-	for (uint32_t scope = 0; scope <= 3; scope++) {
-		for (size_t i = 0; i < res->ip4idx.n + 3000; i++) {
-			uint32_t a[4], n = 4, v1 = 0, v2 = 0;
-			if (i < res->ip4idx.n) {
-				const struct dbl_ip4rec *x = &res->ip4idx.rec[i];
-				a[0] = x->lo - 1, a[1] = x->lo, a[2] = x->hi, a[3] = x->hi + 1;
-			} else {
-				a[0] = rnd(0xFFFF) << 16 | rnd(0xFFFF);
-				n = 1;
-			}
-			for (uint32_t j = 0; j < n; j++) {
-				uint32_t span = rnd(3) ? rnd(300) : rnd(0x7FFFFFFF);
-				uint32_t end = a[j] + span < a[j] ? 0xFFFFFFFFu : a[j] + span;
-				int r1 = dbl_lookup_ip4(&rp, scope, a[j], &v1);
-				int r2 = dbl_lookup_ip4(&rr, scope, a[j], &v2);
-				CHECK_INT(r2, r1);
-				if (r1 == 0)
-					CHECK_INT(v2, v1);
-				CHECK_INT(dbl_lookup_ip4_any(&rr, scope, a[j], end),
-				          dbl_lookup_ip4_any(&rp, scope, a[j], end));
-				checked++;
-			}
-		}
-	}
-	CHECK(checked > 4 * 4 * NBIG / 2);
-	/* Prefetch hints read the directory: at its first and last word
-	 * (ASan checks the bounds) */
-	for (int stage = 0; stage <= 1; stage++) {
-		dbl_ip4idx_prefetch(&res->ip4idx, 0, stage);
-		dbl_ip4idx_prefetch(&res->ip4idx, 0xFFFFFFFFu, stage);
-	}
-	/* The same index with forced directory sizes (automatic: 16 bits
-	 * here; large feeds get up to 24): same answers at every edge. */
-	for (unsigned bits = 17; bits <= 24; bits += 7) {
-		struct dbl_ip4idx x = {0};
-		MDB_txn *txn;
-		CHECK_INT(mdb_txn_begin(res->env, NULL, MDB_RDONLY, &txn), 0);
-		CHECK_INT(dbl_ip4idx_build(&x, txn, res->dbi_ip4, bits), 0);
-		mdb_txn_abort(txn);
-		CHECK(x.ready && x.sc[0].dir && x.sc[0].shift == 32 - bits);
-		for (size_t i = 0; i < x.n; i++) {
-			const struct dbl_ip4rec *e = &x.rec[i];
-			uint32_t a[4] = {e->lo - 1, e->lo, e->hi, e->hi + 1};
-			for (unsigned j = 0; j < 4; j++) {
-				uint32_t v1 = 0, v2 = 0;
-				int r1 = dbl_lookup_ip4(&rp, 1, a[j], &v1);
-				CHECK_INT(dbl_ip4idx_lookup(&x, 1, a[j], &v2), r1);
-				if (r1 == 0)
-					CHECK_INT(v2, v1);
-				CHECK_INT(dbl_ip4idx_any(&x, 1, a[j],
-				                         a[j] + 100 < a[j] ? a[j] : a[j] + 100),
-				          dbl_lookup_ip4_any(
-				              &rp, 1, a[j], a[j] + 100 < a[j] ? a[j] : a[j] + 100));
-			}
-		}
-		dbl_ip4idx_free(&x);
-	}
-	/* The value-set table (also DBL_DB_RESIDENT): every stored set, the
-	 * same bytes as the B-tree's; ids outside it are refused by both. */
-	CHECK(plain->vs == NULL && res->vs != NULL && res->nvs >= 4);
-	for (uint32_t id = 0; id < DBL_VSID_FIRST + res->nvs + 2; id++) {
-		const uint8_t *b1, *b2;
-		size_t l1, l2;
-		int r1 = dbl_vset_get(&rp, id, &b1, &l1);
-		CHECK_INT(dbl_vset_get(&rr, id, &b2, &l2), r1);
-		CHECK_INT(
-		    r1, id >= DBL_VSID_FIRST && id < DBL_VSID_FIRST + res->nvs ? 0 : DBL_ECORRUPT);
-		if (r1 == 0)
-			CHECK(l1 == l2 && memcmp(b1, b2, l1) == 0);
-	}
-	close_pair(&rp, &rr, plain, res, path, dir);
-	fix_ds_free(big);
-	fix_ds_free(small);
-}
-
-/* Every prefix of a name key, byte by byte: its parents (the lookups
- * nearest_wild makes) and keys that are not label-aligned, never stored. */
-static void check_name_and_parents(struct dbl_rtxn *rp, struct dbl_rtxn *rr, uint32_t scope,
-                                   const uint8_t *key, size_t kl, unsigned *checked)
-{
-	bool label_end[257] = {true}; /* pl = 0: the scope itself */
-
-	for (size_t i = 0; i < kl; i += (size_t)key[i] + 1)
-		label_end[i + key[i] + 1 <= kl ? i + key[i] + 1 : 0] = true;
-	for (size_t pl = kl + 1; pl-- > 0;) {
-		struct dbl_namerec a = {0}, b = {0};
-		int r1 = dbl_lookup_name(rp, scope, key, pl, &a);
-		CHECK_INT(dbl_lookup_name(rr, scope, key, pl, &b), r1);
-		if (r1 == 0)
-			CHECK(a.exact == b.exact && a.wild == b.wild);
-		/* the empty non-terminal test, at whole labels (as queries ask) */
-		if (label_end[pl])
-			CHECK_INT(dbl_lookup_name_below(rr, scope, key, pl),
-			          dbl_lookup_name_below(rp, scope, key, pl));
-		(*checked)++;
-	}
-}
-
-/* The name hash index (DBL_DB_RESIDENT) answers exactly as the B-tree for
- * every stored name, all their prefixes, names never stored, and other
- * scopes; thousands of names, so probe sequences collide. */
-static void test_nameidx(void)
-{
-	enum { NNAMES = 3000 };
-	struct dbl_dsdata *dn = fix_ds_new("dnset", DBL_MERGE_UNION);
-	struct dbl_build_zone z = {.nds = 1, .ds = &dn};
-	struct dbl_build_opts o = {.generation = 1, .now = 1000};
-	struct dbl_build_stats st;
-	struct dbl_db *plain, *res;
-	struct dbl_rtxn rp, rr;
-	char dir[] = "/tmp/dbl-test-nameidx-XXXXXX", path[256], text[64];
-	int32_t v[3] = {fix_val(dn, 2, NULL), fix_val(dn, 3, "y"), fix_val(dn, 4, NULL)};
-	unsigned checked = 0;
-
-	dn->names = realloc(dn->names, (NNAMES + 8) * sizeof *dn->names);
-	for (size_t i = 0; i < NNAMES; i++) {
-		/* three levels under a few parents, so parents are shared */
-		snprintf(text, sizeof text, "h%u.d%u.t%u", (unsigned)rnd(100000),
-		         (unsigned)rnd(300), (unsigned)rnd(5));
-		fix_addname(dn, text, i % 4 == 0, i % 23 == 0 ? DBL_VID_EXCLUDE : v[i % 3]);
-	}
-	fix_addname(dn, "t1", true, v[0]); /* a wildcard at a parent */
-	CHECK(mkdtemp(dir) != NULL);
-	snprintf(path, sizeof path, "%s/gen-1.mdb", dir);
-	CHECK(dbl_wname_from_text(&z.name, "dbl.test", 8) == 0);
-	CHECK_INT(dbl_build_write(path, &z, 1, &o, &st), 0);
-	CHECK_INT(dbl_db_open_file(&plain, path), 0);
-	CHECK_INT(dbl_db_open_file_flags(&res, path, DBL_DB_RESIDENT), 0);
-	CHECK(!plain->nameidx.ready && res->nameidx.ready && res->nameidx.n > NNAMES / 2);
-	CHECK_INT(dbl_rtxn_begin(&rp, plain), 0);
-	CHECK_INT(dbl_rtxn_begin(&rr, res), 0);
-	for (uint32_t scope = 0; scope <= 2; scope++) {
-		for (size_t i = 0; i < dn->nnames; i++)
-			check_name_and_parents(&rp, &rr, scope, dn->names[i].key,
-			                       dn->names[i].keylen, &checked);
-		for (size_t i = 0; i < 2000; i++) { /* names never stored */
-			uint8_t rel[256], key[256];
-			snprintf(text, sizeof text, "x%u.d%u.t%u", (unsigned)rnd(100000),
-			         (unsigned)rnd(300), (unsigned)rnd(5));
-			size_t kl = dbl_namekey_from_rel(
-			    key, rel, (size_t)dbl_rel_from_text(rel, text, strlen(text)));
-			check_name_and_parents(&rp, &rr, scope, key, kl, &checked);
-		}
-	}
-	CHECK(checked > 3 * NNAMES * 10);
-	{
-		/* A tag match is confirmed by the key: an entry for another key
-		 * of the same length, placed where "abc" probes with its tag. */
-		static const uint8_t ka[7] = {0, 0, 0, 1, 'a', 'b', 'c'};
-		static const uint8_t kx[7] = {0, 0, 0, 1, 'a', 'b', 'd'};
-		struct dbl_nidx_slot slots[16] = {{0}};
-		struct dbl_nidx_ent ent = {kx, 7, 5, 6, DBL_NIDX_RECORD};
-		struct dbl_nameidx x = {
-		    .ready = true, .slot = slots, .mask = 15, .ent = &ent, .n = 1};
-		struct dbl_namerec rec;
-		uint64_t h = dbl_nameidx_hash(ka, 7);
-		slots[h & 15] = (struct dbl_nidx_slot){(uint32_t)(h >> 32), 1};
-		CHECK_INT(dbl_nameidx_get(&x, ka, 7, &rec), DBL_ENOTFOUND);
-		ent.key = ka;
-		CHECK_INT(dbl_nameidx_get(&x, ka, 7, &rec), 0);
-		CHECK(rec.exact == 5 && rec.wild == 6);
-	}
-	close_pair(&rp, &rr, plain, res, path, dir);
-	fix_ds_free(dn);
-}
-
 TEST_MAIN(test_roundtrip, test_adjacent_datasets, test_namekey, test_sweep_order, test_sweep_model,
-          test_build_model, test_sweep_merge_chunks, test_ip4idx, test_nameidx)
+          test_build_model, test_sweep_merge_chunks)

@@ -52,13 +52,6 @@ static int rec_cmp(const void *x, const void *y)
 	return key_cmp(a->key, a->len, b->key, b->len);
 }
 
-static uint32_t rnd_state = 7;
-static uint32_t rnd(uint32_t n)
-{
-	rnd_state = rnd_state * 1103515245u + 12345u;
-	return (rnd_state >> 8) % n;
-}
-
 /* Name i: most under one long shared parent, so the first 22 key bytes
  * ("\3com\21sharedprefixlabel") are the same for them: a few lengths, 0
  * bytes inside labels, names one label below others, the parent itself,
@@ -66,7 +59,7 @@ static uint32_t rnd(uint32_t n)
 static void name_text(size_t i, char *t, size_t cap)
 {
 	static const char *const shared = "sharedprefixlabel.com";
-	uint32_t x = rnd(NNAMES / 2);
+	uint32_t x = fix_rnd(NNAMES / 2);
 
 	switch (i % 6) {
 	case 0:
@@ -122,6 +115,7 @@ static void test_sorted_and_grouped(void)
 	size_t distinct = 0, bad_order = 0, bad_value = 0;
 	char t[256];
 
+	fix_seed(7);
 	fix_val(ds[0], 2, NULL);
 	fix_val(ds[1], 3, NULL);
 	for (int d = 0; d < 2; d++)
