@@ -173,18 +173,12 @@ static int acl_line(struct dbl_pctx *pc, struct dbl_dsb *b, char *s)
 	}
 	if ((bits = dbl_ip4cidr(s, &a4, &e)) >= 0 && word_end(*e)) {
 		v4 = true;
-		if (pc->o->accept_host_bits) {
-			a4 &= dbl_ip4mask(bits);
-		} else if (a4 & ~dbl_ip4mask(bits)) {
-			dbl_pwarn(pc, "invalid range (non-zero host part)");
+		if (!dbl_ds_host_bits4_ok(pc, &a4, bits))
 			return 0;
-		}
 	} else if ((bits = dbl_ip6cidr(s, a6, &e)) >= 0 && word_end(*e)) {
 		v4 = false;
-		if (dbl_ip6mask(a6, bits) && !pc->o->accept_host_bits) {
-			dbl_pwarn(pc, "invalid range (non-zero host part)");
+		if (!dbl_ds_host_bits6_ok(pc, a6, bits))
 			return 0;
-		}
 	} else {
 		dbl_pwarn(pc, "invalid address");
 		return 0;

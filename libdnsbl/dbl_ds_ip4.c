@@ -79,12 +79,8 @@ static int ip4set_line(struct dbl_pctx *pc, struct dbl_dsb *b, char *s)
 		dbl_pwarn(pc, "invalid address");
 		return 0;
 	}
-	if (pc->o->accept_host_bits) {
-		a &= dbl_ip4mask(bits);
-	} else if (a & ~dbl_ip4mask(bits)) {
-		dbl_pwarn(pc, "invalid range (non-zero host part)");
+	if (!dbl_ds_host_bits4_ok(pc, &a, bits))
 		return 0;
-	}
 	if (dbl_ds_maxrange4_exceeded(pc, a, z))
 		return 0;
 	if (!excl && (rc = dbl_ds_entry_value(pc, b, e, &vid)) <= 0)
@@ -126,12 +122,8 @@ static int ip4trie_line(struct dbl_pctx *pc, struct dbl_dsb *b, char *s)
 		dbl_pwarn(pc, "invalid address");
 		return 0;
 	}
-	if (pc->o->accept_host_bits) {
-		a &= dbl_ip4mask(bits);
-	} else if (a & ~dbl_ip4mask(bits)) {
-		dbl_pwarn(pc, "invalid range (non-zero host part)");
+	if (!dbl_ds_host_bits4_ok(pc, &a, bits))
 		return 0;
-	}
 	if (dbl_ds_maxrange4_exceeded(pc, a, a | ~dbl_ip4mask(bits)))
 		return 0;
 	if (!excl && (rc = dbl_ds_entry_value(pc, b, e, &vid)) <= 0)

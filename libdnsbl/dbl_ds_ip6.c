@@ -61,10 +61,8 @@ static int ip6trie_line(struct dbl_pctx *pc, struct dbl_dsb *b, char *s)
 		dbl_pwarn(pc, "invalid address");
 		return 0;
 	}
-	if (dbl_ip6mask(a, bits) && !pc->o->accept_host_bits) {
-		dbl_pwarn(pc, "invalid range (non-zero host part)");
+	if (!dbl_ds_host_bits6_ok(pc, a, bits))
 		return 0;
-	}
 	if (!excl && (rc = dbl_ds_entry_value(pc, b, e, &vid)) <= 0)
 		return rc;
 	dbl_ip6_prefix_last(a, bits, hi);

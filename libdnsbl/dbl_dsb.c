@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dbl_addr.h"
 #include "dbl_dsb.h"
 #include "dbl_err.h"
 #include "dbl_log.h"
@@ -391,6 +392,27 @@ void dbl_dsdata_free(struct dbl_dsdata *ds)
 	free(ds->type);
 	free(ds->label);
 	free(ds);
+}
+
+bool dbl_ds_host_bits4_ok(struct dbl_pctx *pc, uint32_t *a, int bits)
+{
+	if (pc->o->accept_host_bits) {
+		*a &= dbl_ip4mask(bits);
+	} else if (*a & ~dbl_ip4mask(bits)) {
+		dbl_pwarn(pc, "invalid range (non-zero host part)");
+		return false;
+	}
+	return true;
+}
+
+bool dbl_ds_host_bits6_ok(struct dbl_pctx *pc, uint8_t a[16], int bits)
+{
+	/* dbl_ip6mask clears the host bits and says whether any were set */
+	if (dbl_ip6mask(a, bits) && !pc->o->accept_host_bits) {
+		dbl_pwarn(pc, "invalid range (non-zero host part)");
+		return false;
+	}
+	return true;
 }
 
 bool dbl_ds_maxrange4_exceeded(struct dbl_pctx *pc, uint32_t first, uint32_t last)

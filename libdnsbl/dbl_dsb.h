@@ -129,6 +129,13 @@ int dbl_ds_tset_default_line(struct dbl_pctx *pc, struct dbl_dsb *b, const char 
 bool dbl_ds_key_end_ok(char c);
 int dbl_ds_entry_value(struct dbl_pctx *pc, struct dbl_dsb *b, const char *s, int32_t *vid);
 
+/* Host bits: a prefix a/bits with bits set past its length (10.0.0.1/24)
+ * is cleared to its network under accept_host_bits, else warned about
+ * ("invalid range (non-zero host part)", rbldnsd's words) and refused:
+ * false, skip the line. */
+bool dbl_ds_host_bits4_ok(struct dbl_pctx *pc, uint32_t *a, int bits);
+bool dbl_ds_host_bits6_ok(struct dbl_pctx *pc, uint8_t a[16], int bits);
+
 /* $MAXRANGE4: an IPv4 entry [first, last] covering more addresses than
  * the limit is warned about ("too large range") and returns true: skip it. */
 bool dbl_ds_maxrange4_exceeded(struct dbl_pctx *pc, uint32_t first, uint32_t last);
