@@ -28,11 +28,10 @@ static const char *uint32_s(const char *s, uint32_t *v)
 	return s;
 }
 
-/* rbldnsd parse_uint32: a number, then the end or whitespace (skipped). */
-static const char *parse_uint32(const char *s, uint32_t *v)
+/* After a field: the end of the line, or whitespace, skipped (rbldnsd's
+ * numbers and timestamps end so). NULL when anything else follows. */
+static const char *field_end(const char *s)
 {
-	if (!(s = uint32_s(s, v)))
-		return NULL;
 	if (*s) {
 		if (!DBL_ISSPACE(*s))
 			return NULL;
@@ -40,6 +39,14 @@ static const char *parse_uint32(const char *s, uint32_t *v)
 			s++;
 	}
 	return s;
+}
+
+/* rbldnsd parse_uint32: a number, then the end or whitespace (skipped). */
+static const char *parse_uint32(const char *s, uint32_t *v)
+{
+	if (!(s = uint32_s(s, v)))
+		return NULL;
+	return field_end(s);
 }
 
 const char *dbl_parse_time(const char *s, uint32_t *t)
@@ -156,12 +163,8 @@ const char *dbl_parse_timestamp(const char *s, int64_t *ts)
 		return NULL;
 	if (*s && !DBL_ISSPACE(*s) && !(s = tsp(s, &sec, 0, 59, 2)))
 		return NULL;
-	if (*s) {
-		if (!DBL_ISSPACE(*s))
-			return NULL;
-		while (DBL_ISSPACE(*s))
-			s++;
-	}
+	if (!(s = field_end(s)))
+		return NULL;
 	*ts = ((days_from_civil(year, mon, day) * 24 + hour) * 60 + min) * 60 + sec;
 	return s;
 }

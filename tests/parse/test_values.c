@@ -185,6 +185,14 @@ static void test_timestamp(void)
 		CHECK_INT(ds[0]->ts_created, 1582934400); /* leap day 2020 */
 	}
 	done();
+	{
+		/* a full timestamp ends at the end of the line or a blank */
+		int64_t ts;
+		const char *p = dbl_parse_timestamp("20231114235959  +1h", &ts);
+		CHECK(p && strcmp(p, "+1h") == 0 && ts == 1700006399);
+		CHECK(dbl_parse_timestamp("20231114235959x", &ts) == NULL);
+		CHECK((p = dbl_parse_timestamp("20231114235959", &ts)) && !*p);
+	}
 }
 
 int main(void)
