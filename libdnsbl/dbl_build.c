@@ -410,6 +410,20 @@ static double now_mono(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* Both address families of the scope collected in bs, timed as the
+ * published line's address phase. */
+static int build_addrs(struct dbl_bwriter *w, struct dbl_intern *in, struct dbl_bscope *bs,
+                       struct dbl_build_stats *st)
+{
+	double t = now_mono();
+	int rc = dbl_build_addr(w, in, bs, 4, &st->ip4_intervals);
+
+	if (rc == 0)
+		rc = dbl_build_addr(w, in, bs, 6, &st->ip6_intervals);
+	st->addr_s += now_mono() - t;
+	return rc;
+}
+
 int dbl_build_write(const char *path, const struct dbl_build_zone *zones, size_t nzones,
                     const struct dbl_build_opts *o, struct dbl_build_stats *st)
 {
@@ -467,11 +481,8 @@ int dbl_build_write(const char *path, const struct dbl_build_zone *zones, size_t
 		}
 		for (unsigned s = 0; s < zr[i].nscopes; s++) {
 			collect_scope(bs, &zr[i].scopes[s], &zones[i]);
-			t = now_mono();
-			if ((rc = dbl_build_addr(&w, &in, bs, 4, &st->ip4_intervals)) ||
-			    (rc = dbl_build_addr(&w, &in, bs, 6, &st->ip6_intervals)))
+			if ((rc = build_addrs(&w, &in, bs, st)))
 				goto out;
-			st->addr_s += now_mono() - t;
 			t = now_mono();
 			if ((rc = write_names(&w, &in, bs, &st->names)))
 				goto out;
@@ -480,11 +491,8 @@ int dbl_build_write(const char *path, const struct dbl_build_zone *zones, size_t
 		if (zr[i].acl_scope) {
 			struct dbl_scope acl = {.id = zr[i].acl_scope};
 			collect_acl(bs, &acl, &zones[i]);
-			t = now_mono();
-			if ((rc = dbl_build_addr(&w, &in, bs, 4, &st->ip4_intervals)) ||
-			    (rc = dbl_build_addr(&w, &in, bs, 6, &st->ip6_intervals)))
+			if ((rc = build_addrs(&w, &in, bs, st)))
 				goto out;
-			st->addr_s += now_mono() - t;
 		}
 	}
 	t = now_mono();
