@@ -402,7 +402,7 @@ static int write_vsets(struct dbl_bwriter *w, const struct dbl_intern *in)
 	return 0;
 }
 
-static double now_mono(void)
+double dbl_build_now(void)
 {
 	struct timespec ts;
 
@@ -415,12 +415,12 @@ static double now_mono(void)
 static int build_addrs(struct dbl_bwriter *w, struct dbl_intern *in, struct dbl_bscope *bs,
                        struct dbl_build_stats *st)
 {
-	double t = now_mono();
+	double t = dbl_build_now();
 	int rc = dbl_build_addr(w, in, bs, 4, &st->ip4_intervals);
 
 	if (rc == 0)
 		rc = dbl_build_addr(w, in, bs, 6, &st->ip6_intervals);
-	st->addr_s += now_mono() - t;
+	st->addr_s += dbl_build_now() - t;
 	return rc;
 }
 
@@ -483,10 +483,10 @@ int dbl_build_write(const char *path, const struct dbl_build_zone *zones, size_t
 			collect_scope(bs, &zr[i].scopes[s], &zones[i]);
 			if ((rc = build_addrs(&w, &in, bs, st)))
 				goto out;
-			t = now_mono();
+			t = dbl_build_now();
 			if ((rc = write_names(&w, &in, bs, &st->names)))
 				goto out;
-			st->names_s += now_mono() - t;
+			st->names_s += dbl_build_now() - t;
 		}
 		if (zr[i].acl_scope) {
 			struct dbl_scope acl = {.id = zr[i].acl_scope};
@@ -495,12 +495,12 @@ int dbl_build_write(const char *path, const struct dbl_build_zone *zones, size_t
 				goto out;
 		}
 	}
-	t = now_mono();
+	t = dbl_build_now();
 	if ((rc = write_vsets(&w, &in)))
 		goto out;
 	st->vsets = in.next - DBL_VSID_FIRST;
 	rc = dbl_bwriter_finish(&w, path, &st->bytes);
-	st->finish_s = now_mono() - t;
+	st->finish_s = dbl_build_now() - t;
 out:
 	dbl_bwriter_abort(&w);
 	if (rc)

@@ -48,6 +48,10 @@ struct dbl_build_stats {
 	double addr_s, names_s, finish_s;
 };
 
+/* Seconds on CLOCK_MONOTONIC: the clock of the phase times above, for a
+ * caller that times its own phases (the loader's parse and total). */
+double dbl_build_now(void);
+
 /* Write a complete generation to path (a new file; replaced if it exists),
  * fsync'ed and closed on success. Returns 0 or a negative code (DBL_ESPACE
  * when the map or disk is full); on failure the file is removed. */

@@ -360,13 +360,6 @@ static int check(const struct load_opts *o)
 	return 0;
 }
 
-static double now_mono(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 static void spec_key(const struct dbl_zonespec *zs, char *key, size_t cap)
 {
 	size_t o = (size_t)snprintf(key, cap, "%s", zs->type);
@@ -469,7 +462,7 @@ int main(int argc, char **argv)
 	struct dbl_build_opts bo = {0};
 	size_t nld = 0;
 	char tmp[PATH_MAX + 8], final[PATH_MAX];
-	double t0 = now_mono(), t1;
+	double t0 = dbl_build_now(), t1;
 	int rc, lockfd = -1, nspecs, refused = 0;
 	bool check_mode = false;
 
@@ -531,7 +524,7 @@ int main(int argc, char **argv)
 	}
 	if (!o.dry_run && load_plan_compare(&plan, o.db, o.rebuild)) {
 		dbl_log(DBL_LOG_INFO, "no input changed: generation %llu stays live (%.2f s)",
-		        (unsigned long long)plan.old->generation, now_mono() - t0);
+		        (unsigned long long)plan.old->generation, dbl_build_now() - t0);
 		rc = refused ? EXIT_DATA : 0; /* a failed --sync still fails the run */
 		goto out;
 	}
@@ -563,7 +556,7 @@ int main(int argc, char **argv)
 			bz->flags |= DBL_ZONE_GLOBAL_ACL; /* the ':acl:file' spec */
 		refused += z->action == LOAD_KEEP || z->action == LOAD_FAILED;
 	}
-	t1 = now_mono();
+	t1 = dbl_build_now();
 	if (dbl_fault_point("after-parse"))
 		raise(SIGKILL);
 	report(&plan, zones, o.quiet);
@@ -608,7 +601,7 @@ int main(int argc, char **argv)
 	        "addresses %.2f s, names %.2f s, write and sync %.2f s, total %.2f s",
 	        (unsigned long long)bo.generation, plan.nzones, st.zones_copied, st.entries,
 	        st.ip4_intervals, st.ip6_intervals, st.names, st.vsets, st.bytes / 1e6, t1 - t0,
-	        st.addr_s, st.names_s, st.finish_s, now_mono() - t0);
+	        st.addr_s, st.names_s, st.finish_s, dbl_build_now() - t0);
 	rc = refused ? EXIT_DATA : 0;
 out:
 	for (size_t i = 0; i < nld; i++) {
