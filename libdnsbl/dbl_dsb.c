@@ -212,8 +212,7 @@ int dbl_dsb_drop_dups(struct dbl_pctx *pc, void *arr, size_t *n, size_t sz,
 		if (key(e + idx[i - 1] * sz, e + idx[i] * sz) != 0)
 			continue;
 		dead[idx[i]] = 1;
-		if (warn)
-			warn(pc, e + idx[i] * sz);
+		warn(pc, e + idx[i] * sz);
 	}
 	for (size_t i = 0; i < *n; i++)
 		if (!dead[i])

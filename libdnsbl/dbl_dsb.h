@@ -107,9 +107,9 @@ int dbl_dsb_add_rr(struct dbl_dsb *b, const uint8_t *key, size_t keylen, bool wi
  * does) and warn about each later one: drop from arr[0..*n) (elements of
  * sz bytes, in file order) every element whose key equals an earlier
  * one's, in place, the others keeping their order. key orders two
- * elements by their key alone; warn (may be NULL) is called for each
- * dropped element, in key order. Strictly ascending input is returned at
- * once. 0 or -ENOMEM (arr unchanged). */
+ * elements by their key alone; warn is called for each dropped element,
+ * in key order. Strictly ascending input is returned at once. 0 or
+ * -ENOMEM (arr unchanged). */
 int dbl_dsb_drop_dups(struct dbl_pctx *pc, void *arr, size_t *n, size_t sz,
                       int (*key)(const void *a, const void *b),
                       void (*warn)(struct dbl_pctx *pc, const void *dropped));
