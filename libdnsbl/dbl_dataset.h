@@ -22,8 +22,9 @@
 
 /* One A+TXT value of a dataset. txt is the compiled template: "$" stands for
  * the listed subject and "$$" for a literal "$"; $0..$9 and the $= base
- * template are already expanded; at most DBL_TXT_MAX bytes before expansion
- * of "$". has_txt false = no TXT record for this value. */
+ * template are already expanded; at most DBL_TXT_MAX bytes of output with
+ * each "$" counted as one (so up to DBL_TXT_COMPILED_MAX bytes here).
+ * has_txt false = no TXT record for this value. */
 struct dbl_value {
 	uint8_t a[4];
 	bool has_txt;

@@ -105,6 +105,9 @@
 #define DBL_NAMEKEY_MAX 255
 /* 255: one TXT character-string (contract section 6.10). */
 #define DBL_TXT_MAX 255
+/* A compiled template (dbl_value.h) is cut at DBL_TXT_MAX bytes of output,
+ * and a literal "$" in it takes two bytes ("$$") for one of output. */
+#define DBL_TXT_COMPILED_MAX (2 * DBL_TXT_MAX)
 
 #define DBL_DBI_META "meta"
 #define DBL_DBI_ZONE "zone"

@@ -156,35 +156,40 @@ int dbl_value_parse(struct dbl_pctx *pc, struct dbl_vtab *t, const char *s, int3
 	return rc ? rc : 1;
 }
 
-/* Template writer: "$" = subject, "$$" = literal '$'; never splits a
- * "$$" and never exceeds DBL_TXT_MAX bytes. */
+/* Template writer: "$" = subject, "$$" = literal '$'. The cut counts bytes
+ * of output, as rbldnsd cuts the expanded text: a literal '$' is one (two
+ * in the template), a subject at least one (its text is cut at query time,
+ * dbl_txt_expand). Counting template bytes instead cut texts with a "$" in
+ * them short of the limit. At most DBL_TXT_COMPILED_MAX bytes. */
 struct tw {
 	char *out;
-	size_t n;
+	size_t n;   /* template bytes written */
+	size_t vis; /* bytes of output they stand for, subjects as one */
 	bool full;
 };
 
 static void tw_lit(struct tw *w, const char *s, size_t n)
 {
 	for (size_t i = 0; i < n && !w->full; i++) {
-		size_t need = s[i] == '$' ? 2 : 1;
-		if (w->n + need > DBL_TXT_MAX) {
+		if (w->vis == DBL_TXT_MAX) {
 			w->full = true;
 			break;
 		}
 		w->out[w->n++] = s[i];
 		if (s[i] == '$')
 			w->out[w->n++] = '$';
+		w->vis++;
 	}
 }
 
 static void tw_subject(struct tw *w)
 {
-	if (w->full || w->n + 1 > DBL_TXT_MAX) {
+	if (w->full || w->vis == DBL_TXT_MAX) {
 		w->full = true;
 		return;
 	}
 	w->out[w->n++] = '$';
+	w->vis++;
 }
 
 size_t dbl_txt_compile(const char *txt, size_t len, char *const subst[DBL_NSUBST], char *out)
@@ -197,7 +202,7 @@ size_t dbl_txt_compile(const char *txt, size_t len, char *const subst[DBL_NSUBST
 	size_t sxlen = len;
 	bool sx_subject = false;
 	const char *base = subst[DBL_SUBST_BASE];
-	struct tw w = {out, 0, false};
+	struct tw w = {out, 0, 0, false};
 
 	if (len > 0 && txt[0] == '=') {
 		/* "=text" bypasses the base template */
@@ -247,7 +252,7 @@ size_t dbl_txt_compile(const char *txt, size_t len, char *const subst[DBL_NSUBST
 
 int dbl_vtab_compile(const struct dbl_vtab *t, char *const subst[DBL_NSUBST], struct dbl_dsdata *ds)
 {
-	char buf[DBL_TXT_MAX + 1];
+	char buf[DBL_TXT_COMPILED_MAX + 1];
 
 	ds->values = calloc(t->n ? t->n : 1, sizeof *ds->values);
 	if (!ds->values)

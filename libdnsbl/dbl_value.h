@@ -53,7 +53,9 @@ int dbl_value_parse(struct dbl_pctx *pc, struct dbl_vtab *t, const char *s, int3
 int dbl_vtab_compile(const struct dbl_vtab *t, char *const subst[DBL_NSUBST],
                      struct dbl_dsdata *ds);
 
-/* Compile one text (exposed for tests). out has room for DBL_TXT_MAX + 1
+/* Compile one text (exposed for tests): the template of at most
+ * DBL_TXT_MAX bytes of output (a "$$" counts one, a subject "$" one), at
+ * most DBL_TXT_COMPILED_MAX bytes. out has room for DBL_TXT_COMPILED_MAX + 1
  * bytes; returns the template length (0 = no TXT). */
 size_t dbl_txt_compile(const char *txt, size_t len, char *const subst[DBL_NSUBST], char *out);
 

@@ -49,8 +49,10 @@ says, and the rewritten pair must then be equal):
                          (512, or the client's EDNS size capped at 1232) or where rbldnsd silently dropped records
                          (AA cleared; for class ANY queries, seen on the same
                          query with class IN); our records are a subset of
-                         rbldnsd's. Or rbldnsd dropped records that fit in
-                         our limit and we sent them all.
+                         rbldnsd's (our full answer counting a byte more per
+                         TXT string rbldnsd cut at 254: txt-255). Or rbldnsd
+                         dropped records that fit in our limit and we sent
+                         them all.
   edns-opt        (6.3)  query with EDNS version 0: we add OPT (version 0,
                          payload 1232, no options); rbldnsd has none (or its
                          own 2048-byte OPT on answers over 512 bytes).
@@ -401,8 +403,12 @@ def cat_udp_truncation(c, R, O, comp):
         X = comp.get("classin")
         dropped = X is not None and X.ok() and X.rcode == NOERROR and not X.aa and not X.tc
     if O.tc:
-        # our full answer = rbldnsd's, with our OPT instead of its own
-        full = R.size - (11 if R.opt else 0) + (11 if c.edns is not None else 0)
+        # our full answer = rbldnsd's, with our OPT instead of its own, and
+        # a byte more for each TXT string rbldnsd cut at 254 that we may
+        # send at 255 (txt-255, 6.10: seed 1104 had one at exactly 512)
+        full = (R.size - (11 if R.opt else 0) + (11 if c.edns is not None else 0)
+                + sum(1 for r in R.answer if r.type == TXT and r.strings and len(r.strings) == 1
+                      and len(r.strings[0]) == 254))
         if not (full > our_udp_limit(c) or dropped):
             return False
         if not (multiset_subset(O.answer, R.answer) and multiset_subset(O.authority, R.authority)
