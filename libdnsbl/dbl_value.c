@@ -182,6 +182,9 @@ static void tw_lit(struct tw *w, const char *s, size_t n)
 	}
 }
 
+/* A subject right before a literal '$' or another subject ("$=" standing
+ * for the subject, then "$$" or "$") reads back as "$$" + "$": this
+ * encoding cannot hold that pair (README, "One known limitation"). */
 static void tw_subject(struct tw *w)
 {
 	if (w->full || w->vis == DBL_TXT_MAX) {
