@@ -98,7 +98,8 @@ static void test_compile(void)
 static size_t model_expand(const char *txt, char *const sub[DBL_NSUBST], const char *subj,
                            char *out, bool *ambiguous)
 {
-	char big[4096];
+	/* 64 KiB: a 119-byte base holds at most 59 "$=" of a 299-byte text */
+	static char big[64 * 1024];
 	const char *t = txt, *sx = txt, *base = sub[DBL_SUBST_BASE];
 	size_t o = 0, eq_end = SIZE_MAX; /* end of a "$=" subject */
 	const char *add;
