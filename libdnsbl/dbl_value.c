@@ -165,16 +165,18 @@ struct tw {
 	char *out;
 	size_t n;   /* template bytes written */
 	size_t vis; /* bytes of output they stand for, subjects as one */
-	bool full;
 };
+
+/* Every write is one byte of output: the template is complete when they
+ * reach the limit. */
+static bool tw_full(const struct tw *w)
+{
+	return w->vis == DBL_TXT_MAX;
+}
 
 static void tw_lit(struct tw *w, const char *s, size_t n)
 {
-	for (size_t i = 0; i < n && !w->full; i++) {
-		if (w->vis == DBL_TXT_MAX) {
-			w->full = true;
-			break;
-		}
+	for (size_t i = 0; i < n && !tw_full(w); i++) {
 		w->out[w->n++] = s[i];
 		if (s[i] == '$')
 			w->out[w->n++] = '$';
@@ -187,10 +189,8 @@ static void tw_lit(struct tw *w, const char *s, size_t n)
  * encoding cannot hold that pair (README, "One known limitation"). */
 static void tw_subject(struct tw *w)
 {
-	if (w->full || w->vis == DBL_TXT_MAX) {
-		w->full = true;
+	if (tw_full(w))
 		return;
-	}
 	w->out[w->n++] = '$';
 	w->vis++;
 }
@@ -205,7 +205,7 @@ size_t dbl_txt_compile(const char *txt, size_t len, char *const subst[DBL_NSUBST
 	size_t sxlen = len;
 	bool sx_subject = false;
 	const char *base = subst[DBL_SUBST_BASE];
-	struct tw w = {out, 0, 0, false};
+	struct tw w = {out, 0, 0};
 
 	if (len > 0 && txt[0] == '=') {
 		/* "=text" bypasses the base template */
@@ -220,7 +220,7 @@ size_t dbl_txt_compile(const char *txt, size_t len, char *const subst[DBL_NSUBST
 		te = base + strlen(base);
 	}
 	/* Every iteration consumes at least one byte of t. */
-	while (t < te && !w.full) {
+	while (t < te && !tw_full(&w)) {
 		const char *d = memchr(t, '$', (size_t)(te - t));
 		if (!d) {
 			tw_lit(&w, t, (size_t)(te - t));
