@@ -176,13 +176,20 @@ def multiset_subset(small, big):
     return True
 
 
+def single_string(r):
+    """The character-string of a TXT record that has exactly one, else None
+    (rbldnsd's listings have one: the 254/255 cut concerns those)."""
+    return r.strings[0] if r.type == TXT and r.strings and len(r.strings) == 1 else None
+
+
 def cut255(rrs):
     """RR keys with single 255-byte TXT strings cut to 254 (rbldnsd's limit)."""
     out = []
     for r in rrs:
         k = r.key()
-        if r.type == TXT and r.strings and len(r.strings) == 1 and len(r.strings[0]) == 255:
-            k = k[:4] + (bytes([254]) + r.strings[0][:254],)
+        s = single_string(r)
+        if s is not None and len(s) == 255:
+            k = k[:4] + (bytes([254]) + s[:254],)
         out.append(k)
     return out
 
@@ -368,8 +375,9 @@ def cat_txt_255(c, R, O, comp):
     changed = False
     new = []
     for o in O.answer:
-        if o.type == TXT and len(o.strings) == 1 and len(o.strings[0]) == 255:
-            cut = o.strings[0][:254]
+        s = single_string(o)
+        if s is not None and len(s) == 255:
+            cut = s[:254]
             match = [r for r in R.answer if r.type == TXT and r.owner == o.owner and r.ttl == o.ttl
                      and r.strings == (cut,)]
             if match:
@@ -407,8 +415,7 @@ def cat_udp_truncation(c, R, O, comp):
         # a byte more for each TXT string rbldnsd cut at 254 that we may
         # send at 255 (txt-255, 6.10: seed 1104 had one at exactly 512)
         full = (R.size - (11 if R.opt else 0) + (11 if c.edns is not None else 0)
-                + sum(1 for r in R.answer if r.type == TXT and r.strings and len(r.strings) == 1
-                      and len(r.strings[0]) == 254))
+                + sum(1 for r in R.answer if len(single_string(r) or b"") == 254))
         if not (full > our_udp_limit(c) or dropped):
             return False
         if not (multiset_subset(O.answer, R.answer) and multiset_subset(O.authority, R.authority)

@@ -144,6 +144,12 @@ static const char *pt_val(const struct dbl_dsdata *d, int32_t vid)
 	return b;
 }
 
+/* glibc's LCG step: random test data that reproduces from its seed. */
+__attribute__((unused)) static uint32_t pt_rnd(uint32_t *state)
+{
+	return *state = *state * 1103515245u + 12345u;
+}
+
 static uint32_t pt_ip(const char *s)
 {
 	unsigned a, b, c, d;

@@ -39,10 +39,8 @@ static void test_cksum_vs_binary(void)
 	char *buf = malloc(100003);
 	uint32_t x = 12345;
 
-	for (size_t i = 0; i < 100003; i++) {
-		x = x * 1103515245u + 12345u;
-		buf[i] = (char)(x >> 16);
-	}
+	for (size_t i = 0; i < 100003; i++)
+		buf[i] = (char)(pt_rnd(&x) >> 16);
 	for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++) {
 		struct dbl_cksum c = {0, 0};
 		const char *p = pt_write("ck", buf, sizes[k]);

@@ -156,13 +156,11 @@ static void test_compile_matches_one_step_expansion(void)
 		const char *subj = round % 3 ? "172.17.212.126" : "S";
 		size_t n, m;
 		for (int b = 0; b < 4; b++) {
-			seed = seed * 1103515245u + 12345u;
-			n = (seed >> 8) % caps[b];
+			n = (pt_rnd(&seed) >> 8) % caps[b];
 			for (size_t i = 0; i < n; i++) {
-				seed = seed * 1103515245u + 12345u;
-				bufs[b][i] = (seed >> 16) % 3
-				                 ? 'x'
-				                 : alpha[(seed >> 20) % (sizeof alpha - 1)];
+				uint32_t r = pt_rnd(&seed);
+				bufs[b][i] =
+				    (r >> 16) % 3 ? 'x' : alpha[(r >> 20) % (sizeof alpha - 1)];
 			}
 			bufs[b][n] = 0;
 		}
