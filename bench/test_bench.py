@@ -31,14 +31,7 @@ import tempfile
 import threading
 import time
 
-failures = []
-
-
-def check(cond, msg):
-    if not cond:
-        failures.append(msg)
-        print("FAIL:", msg)
-    return cond
+from checks import check, status
 
 
 class Server:
@@ -390,8 +383,7 @@ def main():
      "faults": lambda: test_faults(exe),
      "args": lambda: test_args(exe, echo),
      "zones": lambda: test_zones(exe, echo, gen)}[mode]()
-    print("%s: %d failure(s)" % (mode, len(failures)))
-    return 1 if failures else 0
+    return status(mode + ": ")
 
 
 if __name__ == "__main__":

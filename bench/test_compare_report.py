@@ -15,13 +15,7 @@ import os
 import sys
 import tempfile
 
-failures = []
-
-
-def check(cond, msg):
-    if not cond:
-        failures.append(msg)
-        print("FAIL:", msg)
+from checks import check, status
 
 
 def load(path):
@@ -136,8 +130,7 @@ def main():
     check("steal" not in md, "older results: no steal lines")
     check(row(md, "T3 dnsbld / rbldnsd p99")[1] == "0.40 (0.40-0.40)", "older results: T3")
 
-    print("%d failure(s)" % len(failures))
-    return 1 if failures else 0
+    return status()
 
 
 if __name__ == "__main__":

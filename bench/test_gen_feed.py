@@ -16,14 +16,9 @@ import subprocess
 import sys
 import tempfile
 
+from checks import check, status
+
 FEEDS = ["sbl", "xbl", "pbl", "dbl", "v6"]
-failures = []
-
-
-def check(cond, msg):
-    if not cond:
-        failures.append(msg)
-        print("FAIL:", msg)
 
 
 def real_cksum(data):
@@ -172,8 +167,7 @@ def main():
         r = run_gen(gen, "--scale", "0", "--out", out)
         check(r.returncode == 2, "--scale 0 is rejected")
 
-    print("%d failure(s)" % len(failures))
-    return 1 if failures else 0
+    return status()
 
 
 if __name__ == "__main__":
