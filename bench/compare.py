@@ -131,35 +131,36 @@ def vmrss_kb(pid):
     return 0
 
 
-def cpu_busy(interval=1.0):
-    """Share of all CPUs busy over interval (/proc/stat)."""
-    def snap():
-        with open("/proc/stat") as f:
-            v = [int(x) for x in f.readline().split()[1:]]
-        return sum(v), v[3] + v[4]
-    t0, i0 = snap()
-    time.sleep(interval)
-    t1, i1 = snap()
-    return 1.0 - (i1 - i0) / max(t1 - t0, 1)
-
-
-def stat_ticks():
-    """(all CPU ticks, steal ticks) so far (/proc/stat's first line)."""
+def cpu_ticks():
+    """The all-CPU tick counters so far: /proc/stat's first line (user, nice,
+    system, idle, iowait, irq, softirq, steal, ...)."""
     with open("/proc/stat") as f:
-        v = [int(x) for x in f.readline().split()[1:]]
-    return sum(v), v[7] if len(v) > 7 else 0
+        return [int(x) for x in f.readline().split()[1:]]
+
+
+def tick_share(t0, t1, cols):
+    """Share of all ticks between two cpu_ticks() readings spent in cols."""
+    part = sum(t1[c] - t0[c] for c in cols if c < len(t1))
+    return part / max(sum(t1) - sum(t0), 1)
+
+
+def cpu_busy(interval=1.0):
+    """Share of all CPUs busy over interval: not idle (3), not iowait (4)."""
+    t0 = cpu_ticks()
+    time.sleep(interval)
+    return 1.0 - tick_share(t0, cpu_ticks(), (3, 4))
 
 
 def steal_share(t0):
-    """Share of all CPU time the hypervisor stole since t0 = stat_ticks().
+    """Share of all CPU time the hypervisor stole (column 7) since
+    t0 = cpu_ticks().
     Steal is time a virtual CPU wanted to run and the host ran something
     else: it stalls servers and load tools alike. Much steal means a long
     latency tail (T3: 10 s runs with 2 % steal had p99 2.4-2.9 ms at echo
     and dnsbld alike, against 0.11-0.16 ms without); little steal does not
     mean a short one (the guest's own scheduling, e.g. ksoftirqd taking
     over the loopback's packet work, also reaches milliseconds)."""
-    t1 = stat_ticks()
-    return (t1[1] - t0[1]) / max(t1[0] - t0[0], 1)
+    return tick_share(t0, cpu_ticks(), (7,))
 
 
 def wait_idle(limit, patience):
@@ -373,7 +374,7 @@ def t1_cpu(servers, queries, args, rep, res, key="t1"):
     for name in order:
         p, port = servers[name]
         busy = wait_idle(args.idle, args.patience)
-        c0, s0 = proc_cpu(p.pid), stat_ticks()
+        c0, s0 = proc_cpu(p.pid), cpu_ticks()
         d = dnsperf(port, queries, args.seconds, args.client_cpu, rate=RATE_T1)
         cpu = proc_cpu(p.pid) - c0
         d.update(server=name, rep=rep, cpu_s=cpu, busy_before=busy, steal=steal_share(s0),
@@ -387,7 +388,7 @@ def t3_latency(bins, servers, queries, args, rep, res):
     for name in order:
         p, port = servers[name]
         busy = wait_idle(args.idle, args.patience)
-        s0 = stat_ticks()
+        s0 = cpu_ticks()
         j = bench(bins, port, queries, args.seconds, args.client_cpu, rate=RATE_T1)
         steal = steal_share(s0)
         lat = j["latency_us"] or {}
@@ -422,7 +423,7 @@ def t4_tools(bins, servers, queries, args, rep, res):
         p, port = servers[name]
         for tool in (("bench", "dnsperf") if rep % 2 == 0 else ("dnsperf", "bench")):
             busy = wait_idle(args.idle, args.patience)
-            c0, s0 = proc_cpu(p.pid), stat_ticks()
+            c0, s0 = proc_cpu(p.pid), cpu_ticks()
             if tool == "bench":
                 j = bench(bins, port, queries, args.seconds, args.client_cpu, outstanding=100)
                 qps, lost = j["qps"], j["lost"]
