@@ -25,8 +25,10 @@ One run does, on loopback only:
        T6  with --scale10: the same data at scale 10, its load time against
            scale S (scale-S and scale-10 loads alternate, --repeat pairs, the
            ratio taken per pair; reference rows give the same ratio for each
-           phase of dnsbl-load's published line), and CPU per query at
-           50,000 qps against scale S.
+           phase of dnsbl-load's published line, for the intervals, names and
+           value sets it wrote, and for rbldnsd's own loads of both scales,
+           paired the same way), and CPU per query at 50,000 qps against
+           scale S.
 Key measurements are repeated --repeat times (default 3) with the server
 order rotated; the table reports the median and the range, and every ratio
 is taken within one repetition (same machine state) before the median.
@@ -285,9 +287,15 @@ def make_queries(bins, feed, path):
     return path
 
 
+# What dnsbl-load's published line says it wrote ("... entries -> 2615382
+# IPv4 + 50233 IPv6 intervals, 500002 names, 53308 value sets, ...").
+LOAD_OUTPUT = re.compile(r"-> (\d+) IPv4 \+ (\d+) IPv6 intervals, (\d+) names, (\d+) value sets")
+
+
 def load_dnsbld(bins, feed, specs, db, cpu):
-    """Load specs into db: wall seconds, file size, and the loader's own
-    phase seconds ({} from a loader that does not report them)."""
+    """Load specs into db: wall seconds, file size, the loader's own phase
+    seconds ({} from a loader that does not report them) and what it wrote
+    ({"intervals", "names", "vsets"}, or {})."""
     shutil.rmtree(db, ignore_errors=True)
     t0 = time.monotonic()
     r = run(["taskset", "-c", cpu, bins["dnsbl-load"], "--db", db] + specs, 7200, cwd=feed)
@@ -300,7 +308,10 @@ def load_dnsbld(bins, feed, specs, db, cpu):
         m = re.search(r"[;,] %s ([\d.]+) s," % name, r.stderr)
         if m:
             phases[name] = float(m.group(1))
-    return wall, os.path.getsize(gen), phases
+    m = LOAD_OUTPUT.search(r.stderr)
+    out = {"intervals": int(m.group(1)) + int(m.group(2)), "names": int(m.group(3)),
+           "vsets": int(m.group(4))} if m else {}
+    return wall, os.path.getsize(gen), phases, out
 
 
 def start_rbldnsd(feed, specs, port, cpu, logpath):
@@ -520,7 +531,7 @@ def main():
         rbl = None
         for rep in range(args.repeat):
             wait_idle(args.idle, args.patience)
-            wall, size, _ = load_dnsbld(bins, feed, specs, db, args.server_cpu)
+            wall, size, _, _ = load_dnsbld(bins, feed, specs, db, args.server_cpu)
             if rbl:
                 stop(rbl)
             wait_idle(args.idle, args.patience)
@@ -570,17 +581,28 @@ def main():
             # T5's loads took 1.26 s, 0.84-0.89 s in the runs around it).
             # The scale-S database goes to its own folder: dnsbld serves db.
             db1 = os.path.join(args.work, f"db-{args.scale:g}-t6")
-            walls10, walls1, phases = [], [], []
+            # rbldnsd loads both scales too, paired the same way: the peer's
+            # own ratio on this host and data (a reference row).
+            walls10, walls1, phases, outs, rbl1, rbl10 = [], [], [], [], [], []
+            rbl_port = free_port()
             for rep in range(args.repeat):
                 wait_idle(args.idle, args.patience)
-                wall1, _, ph1 = load_dnsbld(bins, feed, specs, db1, args.server_cpu)
+                wall1, _, ph1, out1 = load_dnsbld(bins, feed, specs, db1, args.server_cpu)
                 wait_idle(args.idle, args.patience)
-                wall10, size10, ph10 = load_dnsbld(bins, feed10, specs10, db10, args.server_cpu)
+                wall10, size10, ph10, out10 = load_dnsbld(bins, feed10, specs10, db10,
+                                                          args.server_cpu)
                 walls1.append(wall1)
                 walls10.append(wall10)
                 phases.append({"scale": ph1, "scale10": ph10})
+                outs.append({"scale": out1, "scale10": out10})
+                for f, sp, walls, tag in ((feed, specs, rbl1, ""), (feed10, specs10, rbl10, "10")):
+                    wait_idle(args.idle, args.patience)
+                    p, rt = start_rbldnsd(f, sp, rbl_port, args.server_cpu,
+                                          os.path.join(results, f"rbldnsd-t6{tag}.log"))
+                    stop(p)
+                    walls.append(rt)
                 log(f"  T6 loads rep {rep}: scale {args.scale:g} {wall1:.2f} s, "
-                    f"scale 10 {wall10:.1f} s")
+                    f"scale 10 {wall10:.1f} s; rbldnsd {rbl1[-1]:.2f} s, {rbl10[-1]:.1f} s")
             shutil.rmtree(db1, ignore_errors=True)
             wall10 = statistics.median(walls10)
             p10 = free_port()
@@ -588,7 +610,9 @@ def main():
                                os.path.join(results, "dnsbld10.log"))
             q10 = make_queries(bins, feed10, os.path.join(args.work, "queries-10.txt"))
             res["scale10"] = {"load_s": wall10, "loads_s": walls10, "loads_scale_s": walls1,
-                              "load_phases": phases, "db_bytes": size10, "t1": []}
+                              "load_phases": phases, "load_output": outs,
+                              "rbldnsd_loads_s": rbl10, "rbldnsd_loads_scale_s": rbl1,
+                              "db_bytes": size10, "t1": []}
             log(f"  scale 10 load {wall10:.1f} s, {size10 / 1e6:.0f} MB")
             # Same run, same query mix drawn from each scale's own data.
             for rep in range(args.repeat):

@@ -202,6 +202,22 @@ def report(res, args, path, commands):
                     name, args.scale, spread([x for x, _ in pairs], "%.2f"),
                     spread([y for _, y in pairs], "%.2f")),
                     spread([x / y for x, y in pairs], "%.1f"), "(reference)", ""))
+        # What the loader wrote at each scale (the same every pair): where
+        # the scale-10 data overlaps more, it has more intervals than 10x.
+        outs = [o for o in s10.get("load_output", []) if o["scale"] and o["scale10"]]
+        if outs:
+            a, b = outs[0]["scale10"], outs[0]["scale"]
+            rows.append(("T6 dnsbl-load output, scale 10 / scale %g: address intervals (%d / %d; "
+                         "names %.1fx, value sets %.1fx)" % (
+                             args.scale, a["intervals"], b["intervals"],
+                             a["names"] / b["names"], a["vsets"] / b["vsets"]),
+                         "%.1f" % (a["intervals"] / b["intervals"]), "(reference)", ""))
+        if s10.get("rbldnsd_loads_s"):  # since run 27
+            r10, r1 = s10["rbldnsd_loads_s"], s10["rbldnsd_loads_scale_s"]
+            rows.append(("T6 rbldnsd's own load (start until it answers), scale 10 / scale %g "
+                         "per pair (%s s / %s s)" % (args.scale, spread(r10, "%.1f"),
+                                                     spread(r1, "%.2f")),
+                         spread([x / y for x, y in zip(r10, r1)], "%.2f"), "(reference)", ""))
         rc = per_rep_ratio(s10["t1"], "us_per_query", "dnsbld10", "dnsbld")
         rows.append(("T6 CPU/query scale 10 / scale %g at 50k qps" % args.scale,
                      spread(rc, "%.3f"), "<= 1.10", verdict(rc, lambda m: m <= 1.10)))

@@ -130,6 +130,32 @@ def main():
     check("steal" not in md, "older results: no steal lines")
     check(row(md, "T3 dnsbld / rbldnsd p99")[1] == "0.40 (0.40-0.40)", "older results: T3")
 
+    # T6: the load ratio per pair (10/1, 12/1, 13/1 -> 12, not met), the
+    # loader's output from the first pair with counts (15x intervals), and
+    # rbldnsd's own pairs (11/1, 12.5/1.25 -> 10.5, the median of 11 and 10).
+    res = results(t1_rows([(11, 10)]), [])
+    out = {"scale": {"intervals": 200, "names": 50, "vsets": 10},
+           "scale10": {"intervals": 3000, "names": 500, "vsets": 140}}
+    res["scale10"] = {"loads_s": [10.0, 12.0, 13.0], "loads_scale_s": [1.0, 1.0, 1.0],
+                      "load_phases": [], "load_output": [{"scale": {}, "scale10": {}}, out],
+                      "rbldnsd_loads_s": [11.0, 12.5], "rbldnsd_loads_scale_s": [1.0, 1.25],
+                      "t1": []}
+    md = render(cr, res)
+    r = row(md, "T6 load time")
+    check(r is not None and r[1] == "12.00 (10.00-13.00)" and r[3] == "**not met**",
+          "T6 load ratio per pair")
+    r = row(md, "T6 dnsbl-load output")
+    check(r is not None and "(3000 / 200; names 10.0x, value sets 14.0x)" in r[0] and
+          r[1] == "15.0" and r[2] == "(reference)", "T6 loader output row")
+    r = row(md, "T6 rbldnsd's own load")
+    check(r is not None and r[1] == "10.50 (10.00-11.00)" and r[2] == "(reference)",
+          "T6 rbldnsd's load ratio per pair")
+    check(row(md, "T6 CPU/query")[3] == "not run", "T6 CPU without rows reads 'not run'")
+    del res["scale10"]["rbldnsd_loads_s"], res["scale10"]["load_output"]
+    md = render(cr, res)
+    check(row(md, "T6 rbldnsd's own load") is None and row(md, "T6 dnsbl-load output") is None,
+          "older results: no T6 reference rows for rbldnsd or the output")
+
     return status()
 
 
