@@ -42,6 +42,7 @@ by --seconds and a timeout.
 
 import argparse
 import datetime
+import importlib.util
 import json
 import os
 import re
@@ -224,9 +225,7 @@ def need_tools():
     missing = [pkg for tool, pkg in (("dnsperf", "dnsperf"), ("rbldnsd", "rbldnsd"),
                                      ("taskset", "util-linux"))
                if not shutil.which(tool) and not os.path.exists("/usr/sbin/" + tool)]
-    try:
-        import matplotlib  # noqa: F401
-    except ImportError:
+    if importlib.util.find_spec("matplotlib") is None:  # found, not imported: plot() does
         missing.append("python3-matplotlib")
     if missing:
         if os.geteuid() != 0:
