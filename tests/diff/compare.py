@@ -182,14 +182,21 @@ def single_string(r):
     return r.strings[0] if r.type == TXT and r.strings and len(r.strings) == 1 else None
 
 
+def cut_to_254(r):
+    """The string rbldnsd sends for r's single 255-byte TXT string (its limit
+    is 254), or None when r has no such string."""
+    s = single_string(r)
+    return s[:254] if s is not None and len(s) == 255 else None
+
+
 def cut255(rrs):
     """RR keys with single 255-byte TXT strings cut to 254 (rbldnsd's limit)."""
     out = []
     for r in rrs:
         k = r.key()
-        s = single_string(r)
-        if s is not None and len(s) == 255:
-            k = k[:4] + (bytes([254]) + s[:254],)
+        cut = cut_to_254(r)
+        if cut is not None:
+            k = k[:4] + (bytes([254]) + cut,)
         out.append(k)
     return out
 
@@ -375,9 +382,8 @@ def cat_txt_255(c, R, O, comp):
     changed = False
     new = []
     for o in O.answer:
-        s = single_string(o)
-        if s is not None and len(s) == 255:
-            cut = s[:254]
+        cut = cut_to_254(o)
+        if cut is not None:
             match = [r for r in R.answer if r.type == TXT and r.owner == o.owner and r.ttl == o.ttl
                      and r.strings == (cut,)]
             if match:
