@@ -42,14 +42,17 @@ static int put_soa(struct dbl_ans *a, enum dbl_section sec, uint32_t ttl)
 	size_t rd = dbl_resp_rr_begin(a->w, zone_ptr(a), DBL_T_SOA, DBL_C_IN, ttl);
 	int rc;
 
+	uint8_t t[20];
+
 	if ((rc = dbl_resp_name(a->w, s->mname.b)) == DBL_ECORRUPT ||
 	    (rc = dbl_resp_name(a->w, s->rname.b)) == DBL_ECORRUPT)
 		return rc;
-	dbl_resp_u32(a->w, s->serial);
-	dbl_resp_u32(a->w, s->refresh);
-	dbl_resp_u32(a->w, s->retry);
-	dbl_resp_u32(a->w, s->expire);
-	dbl_resp_u32(a->w, s->minimum);
+	dbl_put_u32(t, s->serial);
+	dbl_put_u32(t + 4, s->refresh);
+	dbl_put_u32(t + 8, s->retry);
+	dbl_put_u32(t + 12, s->expire);
+	dbl_put_u32(t + 16, s->minimum);
+	dbl_resp_bytes(a->w, t, sizeof t);
 	return dbl_resp_rr_end(a->w, sec, rd);
 }
 

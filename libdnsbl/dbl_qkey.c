@@ -77,10 +77,18 @@ bool dbl_key_ip4_lead(const uint8_t *name, size_t avail, uint32_t *addr)
 bool dbl_key_ip4_block(const uint8_t *rel, size_t len, uint32_t *lo, uint32_t *hi)
 {
 	unsigned oct[4];
-	int n = dec_labels(rel, len, oct);
 	uint32_t v = 0;
 	unsigned shift;
+	size_t i = 0;
+	int n;
 
+	/* A key of four labels or more is no block (the usual case: every
+	 * NXDOMAIN of a full address asks): count before parsing. */
+	for (n = 0; i < len && n < 4; n++)
+		i += 1u + rel[i];
+	if (n == 0 || n == 4)
+		return false;
+	n = dec_labels(rel, len, oct);
 	if (n < 1 || n > 3)
 		return false;
 	for (int j = n - 1; j >= 0; j--)
