@@ -44,8 +44,8 @@ static int put_soa(struct dbl_ans *a, enum dbl_section sec, uint32_t ttl)
 
 	uint8_t t[20];
 
-	if ((rc = dbl_resp_name(a->w, s->mname.b)) == DBL_ECORRUPT ||
-	    (rc = dbl_resp_name(a->w, s->rname.b)) == DBL_ECORRUPT)
+	rc = dbl_resp_soa_names(a->w, &s->wire, zone_ptr(a), s->mname.b, s->rname.b);
+	if (rc == DBL_ECORRUPT)
 		return rc;
 	dbl_put_u32(t, s->serial);
 	dbl_put_u32(t + 4, s->refresh);

@@ -26,11 +26,35 @@ struct dbl_wname {
 	uint8_t b[DBL_NAME_MAX];
 };
 
+/* One place in a precompiled SOA name pair (struct dbl_soa_wire): `at` in
+ * its bytes, a suffix of `len` bytes starting `off` bytes into MNAME (name
+ * 0) or RNAME (name 1). */
+struct dbl_soaw_ref {
+	uint16_t at;
+	uint8_t len, name, off;
+};
+
+#define DBL_SOAW_REFS 8 /* dictionary entries or checks a template holds: more -> none */
+
+/* The SOA's MNAME and RNAME as the response writer compresses them after a
+ * question that is the zone name alone, so that every NXDOMAIN need not do
+ * it again (dbl_resp_soa_prepare and dbl_resp_soa_names in dbl_wire.h).
+ * Not stored: built when the catalog is opened. len 0: no template. */
+struct dbl_soa_wire {
+	uint16_t len, t0;            /* bytes; where they began in the template response */
+	uint8_t b[2 * DBL_NAME_MAX]; /* the two names, compressed */
+	uint8_t nptr, ndict, ncheck;
+	uint16_t ptr[2];                          /* offsets in b of the compression pointers */
+	struct dbl_soaw_ref dict[DBL_SOAW_REFS];  /* the suffixes the writer remembers */
+	struct dbl_soaw_ref check[DBL_SOAW_REFS]; /* suffixes a longer question could hold */
+};
+
 struct dbl_soa {
 	bool present;
 	uint32_t ttl; /* DBL_TTL_DEFAULT = server default */
 	struct dbl_wname mname, rname;
 	uint32_t serial, refresh, retry, expire, minimum;
+	struct dbl_soa_wire wire;
 };
 
 #define DBL_SCOPE_IP4   0x1u /* scope has IPv4 data */

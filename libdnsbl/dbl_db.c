@@ -20,6 +20,7 @@
 #include "dbl_ip4blk.h"
 #include "dbl_log.h"
 #include "dbl_schema.h"
+#include "dbl_wire.h"
 
 int dbl_err_from_mdb(int rc)
 {
@@ -82,8 +83,9 @@ static int load_catalog(struct dbl_db *db, MDB_txn *txn)
 		return rc;
 	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
 	     rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		struct dbl_zone *z;
 		if (n == cap) {
-			struct dbl_zone *z = realloc(db->cat.zones, 2 * cap * sizeof *z);
+			z = realloc(db->cat.zones, 2 * cap * sizeof *z);
 			if (!z) {
 				mdb_cursor_close(c);
 				return -ENOMEM;
@@ -96,6 +98,10 @@ static int load_catalog(struct dbl_db *db, MDB_txn *txn)
 			mdb_cursor_close(c);
 			return rc;
 		}
+		z = &db->cat.zones[n];
+		if (z->soa.present) /* every negative answer writes it */
+			dbl_resp_soa_prepare(&z->soa.wire, &z->name, z->soa.mname.b,
+			                     z->soa.rname.b);
 		n++;
 	}
 	mdb_cursor_close(c);

@@ -87,6 +87,7 @@
 #define DBL_SCHEMA_H
 
 #include <stdint.h>
+#include <string.h>
 
 /* 2: ACL scopes, zone record acl_scope; 3: "ip4" values are blocks of runs */
 #define DBL_SCHEMA_VERSION 3u
@@ -116,18 +117,23 @@
 #define DBL_DBI_NAME "name"
 #define DBL_DBI_VSET "vset"
 
-/* Big-endian helpers used by every encoder/decoder of this schema. */
+/* Big-endian helpers used by every encoder/decoder of this schema. The
+ * stores go through one byte swap and one store: gcc 12 does not merge four
+ * byte stores of shifted values into one (the SOA's five counters took 79
+ * instructions on the answer path). */
 static inline void dbl_put_u16(uint8_t *p, uint16_t v)
 {
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	v = __builtin_bswap16(v);
+#endif
+	memcpy(p, &v, 2);
 }
 static inline void dbl_put_u32(uint8_t *p, uint32_t v)
 {
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	v = __builtin_bswap32(v);
+#endif
+	memcpy(p, &v, 4);
 }
 static inline void dbl_put_u64(uint8_t *p, uint64_t v)
 {

@@ -394,6 +394,134 @@ int dbl_resp_name(struct dbl_resp *w, const uint8_t *name)
 	return dbl_resp_bytes(w, "", 1);
 }
 
+/* ---- the SOA's names, precompiled ---- */
+
+/* Every NXDOMAIN and NODATA carries the zone's SOA, and compressing its two
+ * names was a quarter of dbl_query's instructions. How dbl_resp_name
+ * compresses them depends on the question only through the suffixes it
+ * shares with them: those no longer than the zone name are the zone's own
+ * (the same in every question of the zone), and a longer one can occur
+ * only in some questions. So the names are written once after a question
+ * that is the zone name alone; for a real question the pointers move with
+ * the zone name (into the question) or with the RR (into the names
+ * themselves), and the template applies unless the question holds one of
+ * the longer suffixes the writer looked for, or the dictionary is not
+ * empty. */
+
+static bool soaw_ref(struct dbl_soaw_ref *v, uint8_t *n, size_t at, size_t len, unsigned name,
+                     size_t off)
+{
+	if (*n == DBL_SOAW_REFS)
+		return false;
+	v[(*n)++] = (struct dbl_soaw_ref){(uint16_t)at, (uint8_t)len, (uint8_t)name, (uint8_t)off};
+	return true;
+}
+
+/* Walk one name as written at b + i (t0: where the template's names began):
+ * a label for each suffix that was looked for and not found (remembered in
+ * the dictionary), then a pointer or the root. Returns the offset past it,
+ * or 0 when the template cannot hold what it needs. */
+static size_t soaw_walk(struct dbl_soa_wire *t, const uint8_t *b, size_t i, size_t t0,
+                        const uint8_t *name, unsigned which, size_t zonelen)
+{
+	size_t nlen = 0, off = 0;
+
+	while (name[nlen])
+		nlen += 1u + name[nlen];
+	nlen++;
+	for (;;) {
+		uint8_t l = b[i];
+		if (l == 0)
+			return i + 1;
+		/* This suffix was looked for: a question longer than the zone
+		 * name may hold it where this one could not. */
+		if (nlen - off > zonelen &&
+		    !soaw_ref(t->check, &t->ncheck, 0, nlen - off, which, off))
+			return 0;
+		if ((l & 0xC0) == 0xC0) {
+			t->ptr[t->nptr++] = (uint16_t)(i - t0);
+			return i + 2;
+		}
+		if (!soaw_ref(t->dict, &t->ndict, i - t0, nlen - off, which, off))
+			return 0;
+		i += 1u + l;
+		off += 1u + l;
+	}
+}
+
+void dbl_resp_soa_prepare(struct dbl_soa_wire *t, const struct dbl_wname *zone,
+                          const uint8_t *mname, const uint8_t *rname)
+{
+	uint8_t req[DBL_HDR_LEN + DBL_NAME_MAX + 4],
+	    buf[DBL_HDR_LEN + DBL_NAME_MAX + 4 + 12 + 2 * DBL_NAME_MAX];
+	const uint8_t *names[2] = {mname, rname};
+	struct dbl_msg m;
+	struct dbl_resp w;
+	size_t n = DBL_HDR_LEN, t0, i;
+
+	memset(t, 0, sizeof *t);
+	if (zone->len == 0)
+		return;
+	memset(req, 0, sizeof req);
+	req[5] = 1; /* QDCOUNT */
+	memcpy(req + n, zone->b, zone->len);
+	n += zone->len + 4u; /* QTYPE, QCLASS: 0 */
+	if (dbl_msg_parse(&m, req, n) || m.qnamelen != zone->len)
+		return;
+	dbl_resp_init(&w, buf, sizeof buf, &m, req);
+	if (dbl_resp_rr_begin(&w, DBL_HDR_LEN, DBL_T_SOA, DBL_C_IN, 0) == 0)
+		return;
+	t0 = i = w.len;
+	if (dbl_resp_name(&w, mname) || dbl_resp_name(&w, rname))
+		return;
+	for (unsigned k = 0; k < 2; k++)
+		if ((i = soaw_walk(t, buf, i, t0, names[k], k, zone->len)) == 0) {
+			memset(t, 0, sizeof *t);
+			return;
+		}
+	t->len = (uint16_t)(w.len - t0);
+	t->t0 = (uint16_t)t0;
+	memcpy(t->b, buf + t0, t->len);
+}
+
+int dbl_resp_soa_names(struct dbl_resp *w, const struct dbl_soa_wire *t, uint16_t zone_at,
+                       const uint8_t *mname, const uint8_t *rname)
+{
+	const uint8_t *names[2] = {mname, rname};
+	size_t r0 = w->len;
+	int rc;
+
+	/* 0x4000: every position stays one a pointer and the dictionary take. */
+	if (t->len == 0 || w->ndict != 0 || w->over || w->lim < r0 || w->lim - r0 < t->len ||
+	    r0 + t->len >= 0x4000 || zone_at < DBL_HDR_LEN)
+		goto generic;
+	for (unsigned k = 0; k < t->ncheck; k++) {
+		const struct dbl_soaw_ref *c = &t->check[k];
+		size_t off = w->qnamelen - c->len;
+		if (c->len <= w->qnamelen && (w->qbound[off >> 3] & (1u << (off & 7))) &&
+		    same(w->qlname + off, names[c->name] + c->off, c->len))
+			goto generic;
+	}
+	memcpy(w->b + r0, t->b, t->len);
+	for (unsigned k = 0; k < t->nptr; k++) {
+		uint8_t *p = w->b + r0 + t->ptr[k];
+		size_t v = dbl_get_u16(p) & 0x3FFFu;
+		v = v >= t->t0 ? v - t->t0 + r0 : v + (zone_at - DBL_HDR_LEN);
+		dbl_put_u16(p, (uint16_t)(0xC000u | v));
+	}
+	for (unsigned k = 0; k < t->ndict; k++) {
+		const struct dbl_soaw_ref *d = &t->dict[k];
+		w->dict[w->ndict++] =
+		    (struct dbl_dictent){(uint16_t)(r0 + d->at), d->len, names[d->name] + d->off};
+	}
+	w->len += t->len;
+	return 0;
+generic:
+	if ((rc = dbl_resp_name(w, mname)) == DBL_ECORRUPT)
+		return rc;
+	return dbl_resp_name(w, rname);
+}
+
 int dbl_resp_answer(struct dbl_resp *w, uint16_t type, uint32_t ttl, const uint8_t *rdata,
                     size_t rdlen)
 {

@@ -150,6 +150,19 @@ size_t dbl_resp_rr_begin_name(struct dbl_resp *w, const uint8_t *owner, uint16_t
 /* A lowercased wire name (root included), compressed against the question
  * and the names written so far. 0 or -1. */
 int dbl_resp_name(struct dbl_resp *w, const uint8_t *name);
+/* Precompile the SOA names of zone into t (caller-owned; t->len stays 0
+ * when the names do not decode or need more than the template holds). */
+void dbl_resp_soa_prepare(struct dbl_soa_wire *t, const struct dbl_wname *zone,
+                          const uint8_t *mname, const uint8_t *rname);
+/* Write MNAME then RNAME as two dbl_resp_name calls would, byte for byte
+ * and with the same dictionary entries, from t when it applies (no
+ * dictionary entries yet, none of t's long suffixes in the question, room
+ * for all of it), else by those calls. zone_at: the zone name's offset in
+ * the question. t and the names are borrowed for the call (the dictionary
+ * keeps pointers into the names, as dbl_resp_name's does). Returns what
+ * the second dbl_resp_name would, or DBL_ECORRUPT from the first. */
+int dbl_resp_soa_names(struct dbl_resp *w, const struct dbl_soa_wire *t, uint16_t zone_at,
+                       const uint8_t *mname, const uint8_t *rname);
 int dbl_resp_bytes(struct dbl_resp *w, const void *p, size_t n);
 int dbl_resp_u32(struct dbl_resp *w, uint32_t v);
 /* Patch rdlength and count the RR in sec. 0, or -1 if anything of it did
