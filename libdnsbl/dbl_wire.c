@@ -174,7 +174,6 @@ int dbl_msg_parse(struct dbl_msg *m, const uint8_t *p, size_t len)
 			return DBL_EDROP; /* 255: RFC 1035 name limit, root included */
 		if (len - off < 1u + l)
 			return DBL_EDROP;
-		m->qbound[n >> 3] |= (uint8_t)(1u << (n & 7)); /* n < 255 */
 		n += 1u + l;
 		off += 1u + l;
 		if (l == 0)
@@ -208,7 +207,22 @@ void dbl_resp_init(struct dbl_resp *w, uint8_t *buf, size_t lim, const struct db
 	w->len = w->anstart = m->qend;
 	w->qlname = m->lname;
 	w->qnamelen = m->qnamelen;
-	w->qbound = m->qbound;
+}
+
+/* The question's label starts, for name compression: built by the first
+ * name written that is not a pointer owner (an answer of A and TXT records
+ * or an SOA from its template needs none). */
+static void need_qbound(struct dbl_resp *w)
+{
+	if (w->qbound_set)
+		return;
+	memset(w->qbound, 0, sizeof w->qbound);
+	for (size_t i = 0; i < w->qnamelen; i += (size_t)w->qlname[i] + 1) {
+		w->qbound[i >> 3] |= (uint8_t)(1u << (i & 7));
+		if (w->qlname[i] == 0)
+			break;
+	}
+	w->qbound_set = true;
 }
 
 void dbl_resp_mark(const struct dbl_resp *w, struct dbl_resp_mark *mk)
@@ -375,6 +389,7 @@ int dbl_resp_name(struct dbl_resp *w, const uint8_t *name)
 		if (l == 0)
 			break;
 	}
+	need_qbound(w);
 	/* One pass per label, longest suffix first: the first suffix seen
 	 * before becomes a pointer (RFC 1035 4.1.4). */
 	while (name[i] != 0) {
@@ -495,12 +510,17 @@ int dbl_resp_soa_names(struct dbl_resp *w, const struct dbl_soa_wire *t, uint16_
 	if (t->len == 0 || w->ndict != 0 || w->over || w->lim < r0 || w->lim - r0 < t->len ||
 	    r0 + t->len >= 0x4000 || zone_at < DBL_HDR_LEN)
 		goto generic;
+	/* The bytes first: they rarely agree, and then the label map is
+	 * not needed. */
 	for (unsigned k = 0; k < t->ncheck; k++) {
 		const struct dbl_soaw_ref *c = &t->check[k];
 		size_t off = w->qnamelen - c->len;
-		if (c->len <= w->qnamelen && (w->qbound[off >> 3] & (1u << (off & 7))) &&
-		    same(w->qlname + off, names[c->name] + c->off, c->len))
-			goto generic;
+		if (c->len <= w->qnamelen &&
+		    same(w->qlname + off, names[c->name] + c->off, c->len)) {
+			need_qbound(w);
+			if (w->qbound[off >> 3] & (1u << (off & 7)))
+				goto generic;
+		}
 	}
 	memcpy(w->b + r0, t->b, t->len);
 	for (unsigned k = 0; k < t->nptr; k++) {

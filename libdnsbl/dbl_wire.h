@@ -73,7 +73,6 @@ struct dbl_msg {
 	size_t qnamelen;             /* wire length of the question name, root included */
 	size_t qend;                 /* offset just past QTYPE/QCLASS */
 	unsigned nlabels;            /* labels of the question name, root excluded */
-	uint8_t qbound[32];          /* bitmap: offsets in lname where a label starts */
 	uint8_t lname[DBL_NAME_MAX]; /* the question name lowercased (same layout) */
 	enum dbl_edns edns;          /* DBL_EDNS_BAD: malformed OPT or more than one */
 	uint16_t edns_payload;       /* client UDP payload, already raised to 512 */
@@ -104,7 +103,8 @@ struct dbl_resp {
 	bool over;             /* some write did not fit (nothing of it was written) */
 	const uint8_t *qlname; /* lowercased question name, same offsets as in b */
 	size_t qnamelen;
-	const uint8_t *qbound; /* m->qbound: label starts in the question name */
+	bool qbound_set;    /* qbound is filled in (on first use: most answers need none) */
+	uint8_t qbound[32]; /* bitmap: label starts in the question name */
 	unsigned ndict;
 	struct dbl_dictent dict[DBL_DICT_MAX];
 };
@@ -120,7 +120,7 @@ enum dbl_section { DBL_SEC_AN, DBL_SEC_NS, DBL_SEC_AR };
 /* Start a response in buf: header (ID echoed, counts 0) and the question
  * copied exactly as received. The caller has checked that buf holds at
  * least m->qend bytes and that lim >= m->qend. w borrows m's lowercased
- * name and label map: m must outlive every use of w. */
+ * name: m must outlive every use of w. */
 void dbl_resp_init(struct dbl_resp *w, uint8_t *buf, size_t lim, const struct dbl_msg *m,
                    const uint8_t *req);
 
