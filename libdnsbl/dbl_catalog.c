@@ -295,22 +295,30 @@ const struct dbl_zone *dbl_catalog_find(const struct dbl_catalog *cat, const uin
 	}
 }
 
+/* Does a label of rel (rellen bytes) start at off, or is off its end? At
+ * most 128 steps (255-byte names); a zone has a few scopes, so this beat
+ * clearing a 256-byte map of label starts for every query. */
+static bool rel_boundary(const uint8_t *rel, size_t rellen, size_t off)
+{
+	size_t i = 0;
+
+	while (i < off && i < rellen)
+		i += (size_t)rel[i] + 1;
+	return i == off;
+}
+
 const struct dbl_scope *dbl_zone_scope(const struct dbl_zone *z, const uint8_t *rel, size_t rellen,
                                        size_t *keylen)
 {
-	uint8_t bound[DBL_NAME_MAX + 1] = {0}; /* label start offsets in rel */
 	const struct dbl_scope *best = NULL;
 
-	for (size_t i = 0; i < rellen; i += (size_t)rel[i] + 1)
-		bound[i] = 1;
-	bound[rellen] = 1;
 	for (unsigned i = 0; i < z->nscopes; i++) {
 		const struct dbl_scope *s = &z->scopes[i];
 		size_t off;
 		if (s->sublen > rellen)
 			continue;
 		off = rellen - s->sublen;
-		if (!bound[off] || memcmp(rel + off, s->sub, s->sublen) != 0)
+		if (memcmp(rel + off, s->sub, s->sublen) != 0 || !rel_boundary(rel, rellen, off))
 			continue;
 		if (!best || s->nlabels > best->nlabels)
 			best = s;

@@ -103,10 +103,10 @@ struct dbl_resp {
 	bool over;             /* some write did not fit (nothing of it was written) */
 	const uint8_t *qlname; /* lowercased question name, same offsets as in b */
 	size_t qnamelen;
-	bool qbound_set;    /* qbound is filled in (on first use: most answers need none) */
-	uint8_t qbound[32]; /* bitmap: label starts in the question name */
+	bool qbound_set; /* qbound is filled in (on first use: most answers need none) */
 	unsigned ndict;
-	struct dbl_dictent dict[DBL_DICT_MAX];
+	struct dbl_dictent dict[DBL_DICT_MAX]; /* dbl_resp_init clears what comes before */
+	uint8_t qbound[32];                    /* bitmap: label starts in the question name */
 };
 
 struct dbl_resp_mark {
