@@ -40,9 +40,8 @@ static int put_soa(struct dbl_ans *a, enum dbl_section sec, uint32_t ttl)
 {
 	const struct dbl_soa *s = &a->z->soa;
 	size_t rd = dbl_resp_rr_begin(a->w, zone_ptr(a), DBL_T_SOA, DBL_C_IN, ttl);
+	uint8_t t[20]; /* SERIAL, REFRESH, RETRY, EXPIRE, MINIMUM */
 	int rc;
-
-	uint8_t t[20];
 
 	rc = dbl_resp_soa_names(a->w, &s->wire, zone_ptr(a), s->mname.b, s->rname.b);
 	if (rc == DBL_ECORRUPT)

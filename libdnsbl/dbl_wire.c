@@ -262,24 +262,16 @@ int dbl_resp_bytes(struct dbl_resp *w, const void *p, size_t n)
 	return 0;
 }
 
-/* The fixed-size writes below store in place: a response takes about ten
- * of them, and each dbl_resp_bytes was a call into libc's memcpy for a few
- * bytes (a sixth of dbl_query's instructions). Same semantics. */
+/* The fixed-size writes (a pointer here, an RR head below) store in
+ * place: a response takes about ten of them, and each dbl_resp_bytes was
+ * a call into libc's memcpy for a few bytes (a sixth of dbl_query's
+ * instructions). Same semantics. */
 static int put_u16(struct dbl_resp *w, uint16_t v)
 {
 	if (!room(w, 2))
 		return -1;
 	dbl_put_u16(w->b + w->len, v);
 	w->len += 2;
-	return 0;
-}
-
-int dbl_resp_u32(struct dbl_resp *w, uint32_t v)
-{
-	if (!room(w, 4))
-		return -1;
-	dbl_put_u32(w->b + w->len, v);
-	w->len += 4;
 	return 0;
 }
 

@@ -164,7 +164,6 @@ void dbl_resp_soa_prepare(struct dbl_soa_wire *t, const struct dbl_wname *zone,
 int dbl_resp_soa_names(struct dbl_resp *w, const struct dbl_soa_wire *t, uint16_t zone_at,
                        const uint8_t *mname, const uint8_t *rname);
 int dbl_resp_bytes(struct dbl_resp *w, const void *p, size_t n);
-int dbl_resp_u32(struct dbl_resp *w, uint32_t v);
 /* Patch rdlength and count the RR in sec. 0, or -1 if anything of it did
  * not fit (the caller rolls back). */
 int dbl_resp_rr_end(struct dbl_resp *w, enum dbl_section sec, size_t rdpos);
