@@ -15,21 +15,20 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
 
+#include "bench_query.h"
 #include "dbl_db.h"
 #include "dbl_err.h"
 #include "dbl_query.h"
 
-#define QUERIES_MAX 10000000 /* a cap on what the file may make us hold */
-#define PACKET_MAX  300      /* 12 header + 255 name + 4; the rest unused */
+#define PACKET_MAX (12 + BENCH_QUESTION_MAX) /* header + question */
 
 static const char USAGE[] =
     "Usage: dnsbl-query-replay --db DIR --queries FILE [--rounds N]\n"
     "\n"
-    "Answer every query of FILE (dnsperf format: NAME TYPE per line; types A,\n"
-    "TXT, AAAA, NS, SOA, ANY) through the answer path, dbl_query(), against\n"
+    "Answer every query of FILE (dnsperf format: NAME TYPE per line, read as\n"
+    "dnsbl-bench --queries reads it) through the answer path, dbl_query(), against\n"
     "the generation DIR/current points to, in this thread, without sockets.\n"
     "Prints the queries, the nanoseconds per query (wall time, all rounds),\n"
     "the response bytes and an FNV-1a hash of the first round's responses.\n"
@@ -48,101 +47,38 @@ struct packet {
 	size_t len;
 };
 
-static int qtype_of(const char *t)
-{
-	static const struct {
-		const char *name;
-		int type;
-	} types[] = {{"A", 1}, {"NS", 2}, {"SOA", 6}, {"TXT", 16}, {"AAAA", 28}, {"ANY", 255}};
-
-	for (size_t i = 0; i < sizeof types / sizeof types[0]; i++)
-		if (strcasecmp(t, types[i].name) == 0)
-			return types[i].type;
-	return -1;
-}
-
-/* A query for name (dotted text, no escapes) into p; 0 or -1 when a label
- * is empty or over 63 bytes or the name over 255. */
-static int encode(struct packet *p, const char *name, int qtype, uint16_t id)
-{
-	size_t n = 12;
-	const char *s = name;
-
-	memset(p->b, 0, 12);
-	p->b[0] = (uint8_t)(id >> 8);
-	p->b[1] = (uint8_t)id;
-	p->b[2] = 0x01; /* RD, as resolvers send it */
-	p->b[5] = 1;    /* QDCOUNT */
-	while (*s) {
-		const char *dot = strchr(s, '.');
-		size_t l = dot ? (size_t)(dot - s) : strlen(s);
-		if (l == 0 || l > 63 || n + 1 + l + 1 > 12 + 255)
-			return -1;
-		p->b[n++] = (uint8_t)l;
-		memcpy(p->b + n, s, l);
-		n += l;
-		s += l + (dot != NULL);
-	}
-	p->b[n++] = 0;
-	p->b[n++] = (uint8_t)(qtype >> 8);
-	p->b[n++] = (uint8_t)qtype;
-	p->b[n++] = 0;
-	p->b[n++] = 1; /* class IN */
-	p->len = n;
-	return 0;
-}
-
-/* Read the list; *out is malloc'd (caller frees). 0 or -1 (message printed). */
+/* The list read by dnsbl-bench's own reader (bench_query.h: the same
+ * format, types and name syntax), each question behind a query header.
+ * *out is malloc'd (caller frees). 0 or -1 (message printed). */
 static int read_queries(const char *path, struct packet **out, size_t *count)
 {
-	FILE *f = fopen(path, "r");
-	struct packet *v = NULL;
-	size_t n = 0, cap = 0, lineno = 0;
-	char line[1024], name[512], type[32];
+	struct bench_queries q;
+	struct packet *v;
+	char err[512];
 
-	if (!f) {
-		fprintf(stderr, "dnsbl-query-replay: %s: %s\n", path, strerror(errno));
+	bench_queries_init(&q);
+	if (bench_queries_load(&q, path, err, sizeof err) != 0) {
+		fprintf(stderr, "dnsbl-query-replay: %s\n", err);
+		bench_queries_free(&q);
 		return -1;
 	}
-	while (fgets(line, sizeof line, f)) {
-		int qt;
-		lineno++;
-		if (line[0] == '#' || sscanf(line, "%511s %31s", name, type) != 2)
-			continue;
-		qt = qtype_of(type);
-		if (n == cap) {
-			struct packet *nv;
-			cap = cap ? cap * 2 : 4096;
-			if (cap > QUERIES_MAX || !(nv = realloc(v, cap * sizeof *nv))) {
-				fprintf(stderr,
-				        "dnsbl-query-replay: %s: more than %d queries or out of "
-				        "memory\n",
-				        path, QUERIES_MAX);
-				goto fail;
-			}
-			v = nv;
-		}
-		if (qt < 0 || encode(&v[n], name, qt, (uint16_t)n) != 0) {
-			fprintf(stderr,
-			        "dnsbl-query-replay: %s:%zu: not a query this tool sends: %s", path,
-			        lineno, line);
-			goto fail;
-		}
-		n++;
-	}
-	fclose(f);
-	if (n == 0) {
-		fprintf(stderr, "dnsbl-query-replay: %s: no queries\n", path);
-		free(v);
+	if (!(v = calloc(q.n, sizeof *v))) {
+		fprintf(stderr, "dnsbl-query-replay: %s: out of memory\n", path);
+		bench_queries_free(&q);
 		return -1;
+	}
+	for (size_t i = 0; i < q.n; i++) {
+		v[i].b[0] = (uint8_t)(i >> 8); /* ID */
+		v[i].b[1] = (uint8_t)i;
+		v[i].b[2] = 0x01; /* RD, as resolvers send it */
+		v[i].b[5] = 1;    /* QDCOUNT */
+		memcpy(v[i].b + 12, q.wire + q.off[i], q.qlen[i]);
+		v[i].len = 12u + q.qlen[i];
 	}
 	*out = v;
-	*count = n;
+	*count = q.n;
+	bench_queries_free(&q);
 	return 0;
-fail:
-	fclose(f);
-	free(v);
-	return -1;
 }
 
 int main(int argc, char **argv)

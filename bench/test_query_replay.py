@@ -59,7 +59,7 @@ def main():
         bad = qfile("bad", ["2.0.0.127.zen.local A", "x..y.zen.local A"])
         r = run(exe, "--db", db, "--queries", bad)
         check(r.returncode == 1 and "bad:2:" in r.stderr, "an empty label is refused at its line")
-        bad = qfile("badtype", ["2.0.0.127.zen.local MX"])
+        bad = qfile("badtype", ["2.0.0.127.zen.local BOGUS"])
         r = run(exe, "--db", db, "--queries", bad)
         check(r.returncode == 1 and "badtype:1:" in r.stderr, "an unknown type is refused")
         r = run(exe, "--db", db, "--queries", qfile("empty", []))
