@@ -397,13 +397,12 @@ static bool subzone_below(const struct dbl_zone *z, const uint8_t *rel, size_t r
 {
 	for (unsigned s = 0; s < z->nscopes && s < DBL_SCOPES_MAX; s++) {
 		const struct dbl_scope *sc = &z->scopes[s];
-		size_t d, i = 0;
+		size_t d;
 		if (sc->sublen <= rellen)
 			continue;
 		d = sc->sublen - rellen;
-		while (i < d) /* label boundary? at most 128 passes */
-			i += (size_t)sc->sub[i] + 1;
-		if (i == d && memcmp(sc->sub + d, rel, rellen) == 0)
+		if (dbl_rel_label_at(sc->sub, sc->sublen, d) &&
+		    memcmp(sc->sub + d, rel, rellen) == 0)
 			return true;
 	}
 	return false;

@@ -5,6 +5,7 @@
 
 #include "dbl_catalog.h"
 #include "dbl_err.h"
+#include "dbl_name.h"
 #include "dbl_schema.h"
 
 /* ---- encoding: a flat byte sequence, big-endian integers, names as u8 len + bytes ---- */
@@ -295,18 +296,6 @@ const struct dbl_zone *dbl_catalog_find(const struct dbl_catalog *cat, const uin
 	}
 }
 
-/* Does a label of rel (rellen bytes) start at off, or is off its end? At
- * most 128 steps (255-byte names); a zone has a few scopes, so this beat
- * clearing a 256-byte map of label starts for every query. */
-static bool rel_boundary(const uint8_t *rel, size_t rellen, size_t off)
-{
-	size_t i = 0;
-
-	while (i < off && i < rellen)
-		i += (size_t)rel[i] + 1;
-	return i == off;
-}
-
 const struct dbl_scope *dbl_zone_scope(const struct dbl_zone *z, const uint8_t *rel, size_t rellen,
                                        size_t *keylen)
 {
@@ -318,7 +307,10 @@ const struct dbl_scope *dbl_zone_scope(const struct dbl_zone *z, const uint8_t *
 		if (s->sublen > rellen)
 			continue;
 		off = rellen - s->sublen;
-		if (memcmp(rel + off, s->sub, s->sublen) != 0 || !rel_boundary(rel, rellen, off))
+		/* A label walk per candidate (a zone has a few): cheaper than
+		 * clearing a 256-byte map of label starts for every query. */
+		if (memcmp(rel + off, s->sub, s->sublen) != 0 ||
+		    !dbl_rel_label_at(rel, rellen, off))
 			continue;
 		if (!best || s->nlabels > best->nlabels)
 			best = s;

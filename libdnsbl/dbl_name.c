@@ -107,6 +107,15 @@ unsigned dbl_rel_labels(const uint8_t *rel, size_t len)
 	return n;
 }
 
+bool dbl_rel_label_at(const uint8_t *rel, size_t len, size_t off)
+{
+	size_t i = 0;
+
+	while (i < off && i < len)
+		i += (size_t)rel[i] + 1;
+	return i == off;
+}
+
 size_t dbl_namekey_from_rel(uint8_t *key, const uint8_t *rel, size_t len)
 {
 	/* Labels are copied in reverse order; each keeps its length byte. */

@@ -13,6 +13,7 @@
 #ifndef DBL_NAME_H
 #define DBL_NAME_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -37,6 +38,10 @@ void dbl_wname_to_text(const uint8_t *w, char *buf, size_t cap);
 
 /* Number of labels in a rel name (labels only). */
 unsigned dbl_rel_labels(const uint8_t *rel, size_t len);
+
+/* Does a label of rel (len bytes, labels only) start at off, or is off its
+ * end? At most 128 steps (255-byte names). */
+bool dbl_rel_label_at(const uint8_t *rel, size_t len, size_t off);
 
 /* Name key of a rel name (labels only). Returns key length (== len). */
 size_t dbl_namekey_from_rel(uint8_t *key, const uint8_t *rel, size_t len);

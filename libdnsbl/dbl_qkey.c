@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "dbl_addr.h"
+#include "dbl_name.h"
 #include "dbl_qkey.h"
 #include "dbl_schema.h"
 
@@ -78,15 +79,12 @@ bool dbl_key_ip4_block(const uint8_t *rel, size_t len, uint32_t *lo, uint32_t *h
 {
 	unsigned oct[4];
 	uint32_t v = 0;
-	unsigned shift;
-	size_t i = 0;
+	unsigned shift, labels = dbl_rel_labels(rel, len);
 	int n;
 
 	/* A key of four labels or more is no block (the usual case: every
 	 * NXDOMAIN of a full address asks): count before parsing. */
-	for (n = 0; i < len && n < 4; n++)
-		i += 1u + rel[i];
-	if (n == 0 || n == 4)
+	if (labels == 0 || labels > 3)
 		return false;
 	n = dec_labels(rel, len, oct);
 	if (n < 1 || n > 3)

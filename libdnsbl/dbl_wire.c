@@ -210,8 +210,8 @@ void dbl_resp_init(struct dbl_resp *w, uint8_t *buf, size_t lim, const struct db
 }
 
 /* The question's label starts, for name compression: built by the first
- * name written that is not a pointer owner (an answer of A and TXT records
- * or an SOA from its template needs none). */
+ * lookup of one (q_label_at); an answer of A and TXT records or an SOA
+ * from its template needs none. */
 static void need_qbound(struct dbl_resp *w)
 {
 	if (w->qbound_set)
@@ -223,6 +223,13 @@ static void need_qbound(struct dbl_resp *w)
 			break;
 	}
 	w->qbound_set = true;
+}
+
+/* Does a label of the question name start at off? */
+static bool q_label_at(struct dbl_resp *w, size_t off)
+{
+	need_qbound(w);
+	return w->qbound[off >> 3] & (1u << (off & 7));
 }
 
 void dbl_resp_mark(const struct dbl_resp *w, struct dbl_resp_mark *mk)
@@ -351,11 +358,11 @@ static bool same(const uint8_t *a, const uint8_t *b, size_t n)
 
 /* Offset of an earlier copy of suffix s (slen bytes, root included), or -1:
  * the question name first, then the dictionary of names written. */
-static int find_suffix(const struct dbl_resp *w, const uint8_t *s, size_t slen)
+static int find_suffix(struct dbl_resp *w, const uint8_t *s, size_t slen)
 {
 	if (slen <= w->qnamelen) {
 		size_t off = w->qnamelen - slen;
-		if ((w->qbound[off >> 3] & (1u << (off & 7))) && same(w->qlname + off, s, slen))
+		if (q_label_at(w, off) && same(w->qlname + off, s, slen))
 			return (int)(DBL_HDR_LEN + off);
 	}
 	for (unsigned k = 0; k < w->ndict; k++)
@@ -381,7 +388,6 @@ int dbl_resp_name(struct dbl_resp *w, const uint8_t *name)
 		if (l == 0)
 			break;
 	}
-	need_qbound(w);
 	/* One pass per label, longest suffix first: the first suffix seen
 	 * before becomes a pointer (RFC 1035 4.1.4). */
 	while (name[i] != 0) {
@@ -508,11 +514,8 @@ int dbl_resp_soa_names(struct dbl_resp *w, const struct dbl_soa_wire *t, uint16_
 		const struct dbl_soaw_ref *c = &t->check[k];
 		size_t off = w->qnamelen - c->len;
 		if (c->len <= w->qnamelen &&
-		    same(w->qlname + off, names[c->name] + c->off, c->len)) {
-			need_qbound(w);
-			if (w->qbound[off >> 3] & (1u << (off & 7)))
-				goto generic;
-		}
+		    same(w->qlname + off, names[c->name] + c->off, c->len) && q_label_at(w, off))
+			goto generic;
 	}
 	memcpy(w->b + r0, t->b, t->len);
 	for (unsigned k = 0; k < t->nptr; k++) {
