@@ -173,6 +173,25 @@ static void test_applies(void)
 	CHECK(!used_template("\1x\3ns1\3zen\5bench", 17, 0));
 }
 
+/* A suffix's bytes inside a label of the question are no place to point
+ * at: the question "\5a\3com" (one label of 5 bytes) ends in the bytes of
+ * "\3com", but no label starts there, so the name is written out. Both
+ * paths rest on this rule of the writer. */
+static void test_suffix_inside_label(void)
+{
+	static const uint8_t q[] = "\5a\3com", com[] = "\3com";
+	uint8_t req[64] = {0};
+	struct dbl_msg m;
+	struct side s;
+
+	req[5] = 1;
+	memcpy(req + DBL_HDR_LEN, q, sizeof q);
+	CHECK_INT(dbl_msg_parse(&m, req, DBL_HDR_LEN + sizeof q + 4), 0);
+	start(&s, &m, req, sizeof s.buf, com, 0);
+	CHECK_INT(dbl_resp_name(&s.w, com), 0);
+	CHECK(memcmp(s.buf + s.w.len - sizeof com, com, sizeof com) == 0);
+}
+
 /* Names that do not decode: no template, and the writer's error. */
 static void test_corrupt_name(void)
 {
@@ -187,4 +206,4 @@ static void test_corrupt_name(void)
 	CHECK(t.len > 0);
 }
 
-TEST_MAIN(test_template_equals_writer, test_applies, test_corrupt_name)
+TEST_MAIN(test_template_equals_writer, test_applies, test_suffix_inside_label, test_corrupt_name)
