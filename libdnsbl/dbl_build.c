@@ -4,11 +4,10 @@
  * names (dbl_names.c). Every key space is written in ascending key order
  * with MDB_APPEND (dense pages, no page splits); value sets are interned in
  * memory and written last.
- * The file itself (LMDB environment, transactions, SIGBUS guard) is
+ * The file itself (LMDB environment, transactions, sync) is
  * dbl_bwriter's; the file is not published until the loader renames it.
  */
 #include <errno.h>
-#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -431,13 +430,11 @@ int dbl_build_write(const char *path, const struct dbl_build_zone *zones, size_t
 	struct dbl_intern in;
 	struct dbl_zone *zr = calloc(nzones ? nzones : 1, sizeof *zr);
 	struct dbl_bscope *bs = malloc(sizeof *bs);
-	struct sigaction oldbus;
 	uint32_t next_scope = 1;
 	double t;
 	int rc;
 
 	memset(st, 0, sizeof *st);
-	dbl_bwriter_guard(path, &oldbus);
 	dbl_intern_init(&in);
 	if (!zr || !bs) {
 		rc = -ENOMEM;
@@ -505,7 +502,6 @@ out:
 	dbl_bwriter_abort(&w);
 	if (rc)
 		unlink(path);
-	sigaction(SIGBUS, &oldbus, NULL);
 	dbl_intern_free(&in);
 	free(bs);
 	free(zr);

@@ -11,8 +11,6 @@
 #ifndef DBL_BWRITER_H
 #define DBL_BWRITER_H
 
-#include <signal.h>
-#include <stdbool.h>
 #include <stddef.h>
 
 #include <lmdb.h>
@@ -29,15 +27,13 @@ struct dbl_bwriter {
 	MDB_cursor *cur; /* open on curdbi in txn, or NULL; closed before every commit */
 	MDB_dbi curdbi;
 	size_t puts;
-	size_t kill_at; /* fault injection: kill_sig after this many puts (0 = off) */
-	int kill_sig;   /* SIGKILL (mid-write) or SIGBUS (disk-full) */
-	bool writemap;  /* MDB_WRITEMAP: the file is sparse up to the map size */
+	size_t kill_at; /* fault injection: SIGKILL after this many puts (0 = off) */
 };
 
 /* Create path (removing a stale one) with a map of mapsize bytes (0: 64
- * GiB of address space; the file grows as written), open every key space
- * and begin the first transaction. WRITEMAP where the file system allows
- * it. Returns 0 or a negative dbl error; on error call dbl_bwriter_abort. */
+ * GiB of address space, the most the file may grow to; it grows by the
+ * pages written), open every key space and begin the first transaction.
+ * Returns 0 or a negative dbl error; on error call dbl_bwriter_abort. */
 int dbl_bwriter_open(struct dbl_bwriter *w, const char *path, size_t mapsize);
 
 /* Put one record (k and v are copied). Commits and begins a new
@@ -46,18 +42,12 @@ int dbl_bwriter_open(struct dbl_bwriter *w, const char *path, size_t mapsize);
 int dbl_bwriter_put(struct dbl_bwriter *w, MDB_dbi dbi, const void *k, size_t kl, const void *v,
                     size_t vl, unsigned flags);
 
-/* Commit, sync, close, and (WRITEMAP) cut the file to the pages used;
- * *bytes = final file size. The environment is closed on return, whatever
+/* Commit, sync and close; *bytes = final file size. The environment is closed on return, whatever
  * the result. Returns 0 or a negative dbl error / -errno. */
 int dbl_bwriter_finish(struct dbl_bwriter *w, const char *path, size_t *bytes);
 
 /* Abort the transaction and close the environment if still open (safe
  * after finish, and on a zeroed writer). */
 void dbl_bwriter_abort(struct dbl_bwriter *w);
-
-/* Install the SIGBUS handler for writes to path (disk full under
- * WRITEMAP: message, unlink path, _exit(1)); *old receives the previous
- * action, to be restored with sigaction(SIGBUS, old, NULL). */
-void dbl_bwriter_guard(const char *path, struct sigaction *old);
 
 #endif

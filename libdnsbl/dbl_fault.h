@@ -3,8 +3,8 @@
  * DNSBL_FAULT=<point> in the environment makes the named point act (the
  * loader kills itself with SIGKILL there), so tests can prove that a loader
  * killed at any stage leaves the served data intact. Points: after-parse,
- * mid-write, before-publish; disk-full raises SIGBUS at mid-write instead
- * (what a write fault in the WRITEMAP map gets when the disk is full).
+ * mid-write, before-publish. (A full disk needs no fault point: the tests
+ * cap the loader's file size with RLIMIT_FSIZE, a real write error.)
  * Unset in production: one getenv per call site, never on the query path.
  */
 #ifndef DBL_FAULT_H

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -57,7 +58,8 @@ static const char usage_text[] =
     "                         the rest are counted\n"
     "  -k, --keep N           older generations kept besides the new one\n"
     "                         (default 1)\n"
-    "  -m, --mapsize BYTES    maximum database size (default 64G, sparse)\n"
+    "  -m, --mapsize BYTES    maximum database size (default 64G of address\n"
+    "                         space; the file holds only the pages written)\n"
     "  -n, --dry-run          parse and verify only, publish nothing\n"
     "  -s, --max-shrink PCT   refuse a zone whose entry count drops by more than\n"
     "                         PCT percent against the live data (default 50):\n"
@@ -415,6 +417,23 @@ static void load_zone(struct load_zone *z, const struct load_opts *o, struct loa
 
 /* A new generation is needed when a zone was rebuilt or newly failed, or
  * the zone list differs from the live generation's. */
+/* After a failed write of the new generation: for an error a write can
+ * get from the kernel (LMDB turns a short write, as on a full disk, into
+ * EIO), the room left on dir's file system, so the log says whether the
+ * disk filled; "" otherwise. */
+static const char *space_note(const char *dir, int rc, char *buf, size_t cap)
+{
+	struct statvfs sv;
+
+	if (rc != -EIO && rc != -EFBIG && rc != -EDQUOT && rc != DBL_ESPACE)
+		return "";
+	if (statvfs(dir, &sv) != 0)
+		return "";
+	snprintf(buf, cap, " (%.1f MB free on the file system of %s)",
+	         (double)sv.f_bavail * (double)sv.f_frsize / 1e6, dir);
+	return buf;
+}
+
 static bool publish_needed(const struct load_plan *p)
 {
 	if (!p->old || p->old->cat.nzones != p->nzones)
@@ -581,8 +600,9 @@ int main(int argc, char **argv)
 	snprintf(tmp, sizeof tmp, "%s.tmp", final);
 	rc = dbl_build_write(tmp, zones, plan.nzones, &bo, &st);
 	if (rc) {
-		dbl_log(DBL_LOG_ERR, "%s: cannot write database: %s; nothing published", tmp,
-		        dbl_strerror(rc));
+		char note[PATH_MAX + 64];
+		dbl_log(DBL_LOG_ERR, "%s: cannot write database: %s%s; nothing published", tmp,
+		        dbl_strerror(rc), space_note(o.db, rc, note, sizeof note));
 		rc = EXIT_DATA;
 		goto out;
 	}

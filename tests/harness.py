@@ -94,13 +94,15 @@ def write_zones(zdir, bl_extra=""):
 
 # ---- dnsbl-load ----
 
-def run_load(db, specs, *opts, env=None, cwd=None, timeout=LOAD_TIMEOUT, check=False):
+def run_load(db, specs, *opts, env=None, cwd=None, timeout=LOAD_TIMEOUT, check=False,
+             preexec_fn=None):
     """Run dnsbl-load --db db opts specs; returns the CompletedProcess. env:
     the whole environment (None: inherited); check: fail the test with the
-    loader's output unless it exits 0."""
+    loader's output unless it exits 0; preexec_fn: run in the child before
+    exec (limits)."""
     p = subprocess.run([program("DNSBL_LOAD"), "--db", str(db)] + list(opts) + list(specs),
                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                       timeout=timeout, env=env, cwd=cwd)
+                       timeout=timeout, env=env, cwd=cwd, preexec_fn=preexec_fn)
     if check and p.returncode != 0:
         pytest.fail(f"dnsbl-load exited {p.returncode}:\n{p.stdout}{p.stderr}", pytrace=False)
     return p

@@ -69,14 +69,17 @@ def ts(t):
 
 # ---- dnsbl-load ----
 
-def run_load(db, specs, *opts, env=None, cwd=None, timeout=LOAD_TIMEOUT, check=False):
+def run_load(db, specs, *opts, env=None, cwd=None, timeout=LOAD_TIMEOUT, check=False,
+             preexec_fn=None):
     """Run dnsbl-load in the inherited environment without DNSBL_FAULT, plus
-    env; returns the CompletedProcess (check: fail the test unless exit 0)."""
+    env; returns the CompletedProcess (check: fail the test unless exit 0;
+    preexec_fn: run in the child before exec)."""
     e = dict(os.environ)
     e.pop("DNSBL_FAULT", None)
     if env:
         e.update(env)
-    return harness_run_load(db, specs, *opts, env=e, cwd=cwd, timeout=timeout, check=check)
+    return harness_run_load(db, specs, *opts, env=e, cwd=cwd, timeout=timeout, check=check,
+                            preexec_fn=preexec_fn)
 
 
 def load_ok(db, specs, *opts, **kw):

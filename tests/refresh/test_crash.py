@@ -1,9 +1,9 @@
 """A loader killed at any point leaves the served data intact.
 
 DNSBL_FAULT=after-parse | mid-write | before-publish makes dnsbl-load
-SIGKILL itself at that point (libdnsbl/dbl_fault.h; disk-full raises the
-SIGBUS of a full disk instead, which must end as a clean exit 1); random SIGKILLs during
-a larger load cover the points in between. After each kill the running
+SIGKILL itself at that point (libdnsbl/dbl_fault.h); a write the kernel
+refuses (RLIMIT_FSIZE, as a full disk would) must end as a clean exit 1;
+random SIGKILLs during a larger load cover the points in between. After each kill the running
 dnsbld and a freshly started one both serve the old data (or, for a random
 kill after the publish, all of the new data: never a mix), and the next
 normal run succeeds, publishes the new data and cleans up the leftovers.
@@ -12,6 +12,7 @@ normal run succeeds, publishes the new data and cleans up the leftovers.
 import os
 import random
 import re
+import resource
 import signal
 import subprocess
 import time
@@ -129,20 +130,33 @@ def test_fault_point_keeps_old_data(tmp_path, dnsbld, point):
     assert "cannot open" not in srv.log_text(), srv.log_text()
 
 
+def file_size_limit(nbytes):
+    """A preexec_fn: the child may write files of at most nbytes (the
+    kernel refuses the rest, as a full disk does) and gets EFBIG, not
+    SIGXFSZ, past it."""
+    def limit():
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (nbytes, resource.RLIM_INFINITY))
+    return limit
+
+
 def test_disk_full_while_writing(tmp_path, dnsbld):
-    """The writer maps the file (MDB_WRITEMAP): a full disk is a SIGBUS at a
-    write fault, which must end as a clean failure, not a crash."""
+    """A write of the new generation that the kernel refuses (RLIMIT_FSIZE
+    here: a short write, as on a full disk) is a clean failure naming the
+    file and the room left, the live generation untouched."""
     d = Data(tmp_path, 20000, 5000)
     d.write("A")
-    load_ok(d.db, d.specs)
+    first = load_ok(d.db, d.specs)
+    size = os.path.getsize(os.path.join(d.db, current(d.db)))
     srv = dnsbld(d.db)
     before = current(d.db)
     d.write("B")
-    p = run_load(d.db, d.specs, env={"DNSBL_FAULT": "disk-full"})
+    p = run_load(d.db, d.specs, preexec_fn=file_size_limit(size // 2))
     assert p.returncode == 1, f"exit {p.returncode}\n{p.stderr}"
     assert re.search(r"dnsbl-load: error: \S+/gen-\d+\.mdb\.tmp: cannot write database: "
-                     r"SIGBUS on a write to the map \(disk full\?\); nothing published",
-                     p.stderr), p.stderr
+                     r"(Input/output error|File too large) \([0-9.]+ MB free on the file "
+                     r"system of \S+\); nothing published", p.stderr), p.stderr
+    assert published_gen(first.stderr) is not None
     assert current(d.db) == before
     assert leftovers(d.db) == [], os.listdir(d.db)  # the unpublished file is removed
     time.sleep(SWITCH_TIMEOUT + 0.2)

@@ -19,6 +19,7 @@ exhaust its descriptors and serves TCP again once they close.
 """
 
 import os
+import re
 import resource
 import shutil
 import socket
@@ -226,6 +227,7 @@ def test_disk_full_publishes_nothing(tmp_path, dnsbld, tiny_tmpfs):
     p = loader(db, [f"bl.test:ip4set:{zones / 'big'}"], check=False)
     out = check_full_disk_refused(db, srv, p, before)
     assert "cannot write database" in out, out
+    assert re.search(r"\([0-9.]+ MB free on the file system of ", out), out
     st = os.statvfs(tiny_tmpfs)
     assert st.f_bfree * st.f_frsize > 256 * 1024, "the failed load's space was not given back"
     # after the failure there is room again for a normal generation
