@@ -546,8 +546,78 @@ merge_next(struct dbl_swmerge *m, struct dbl_swout *out, size_t maxseg, bool nar
 	return m->done ? 0 : 1;
 }
 
+/* merge_next for IPv4 input and output (both narrow): the same walk in
+ * 64-bit positions, with one pass over the lists per merged interval that
+ * also notes the lists covering it, so writing its payloads and stepping
+ * past it visit only those. The 128-bit walk with three passes over every
+ * list took 391 instructions per merged interval (callgrind, scale 1:
+ * 2.67 M intervals), and a scale-10 load merges 40 M; this one takes 190. */
+static int merge_next4(struct dbl_swmerge *m, struct dbl_swout *out, size_t maxseg)
+{
+	const struct dbl_swseg4 *seg = m->in->seg;
+	size_t *cur = m->cur, *end = m->end, nlists = m->nlists, added = 0;
+	uint64_t pos = (uint64_t)m->pos; /* <= 2^32: one past the last address */
+	bool started = m->started;
+	uint32_t cov[256]; /* 256: lists (dbl_sweep_merge_init) */
+
+	while (!m->done && added < maxseg) {
+		uint64_t stop = UINT64_MAX, next = UINT64_MAX;
+		uint32_t n = 0;
+		bool any = false;
+		for (size_t l = 0; l < nlists; l++) {
+			const struct dbl_swseg4 *s;
+			if (cur[l] == end[l])
+				continue;
+			s = &seg[cur[l]];
+			any = true;
+			if (started && s->lo <= pos) {
+				cov[n++] = (uint32_t)l;
+				if (s->hi < stop)
+					stop = s->hi;
+			} else {
+				if (s->lo < next)
+					next = s->lo;
+				if (started && (uint64_t)s->lo - 1 < stop)
+					stop = (uint64_t)s->lo - 1;
+			}
+		}
+		if (!any) {
+			m->done = true;
+			break;
+		}
+		if (n == 0) {
+			pos = next; /* jump the gap to the next segment start */
+			started = true;
+			continue;
+		}
+		/* the call (which grows the vectors by doubling) only when full */
+		if ((out->nseg == out->capseg || out->cappool - out->npool < n) &&
+		    dbl_swout_reserve(out, 1, n)) {
+			m->pos = pos;
+			m->started = started;
+			return -ENOMEM;
+		}
+		for (uint32_t i = 0; i < n; i++)
+			out->pool[out->npool + i] = (int32_t)cur[cov[i]];
+		/* stop <= hi of a covering segment < 2^32 */
+		((struct dbl_swseg4 *)out->seg)[out->nseg++] =
+		    (struct dbl_swseg4){(uint32_t)pos, (uint32_t)stop, (uint32_t)out->npool, n};
+		out->npool += n;
+		added++;
+		for (uint32_t i = 0; i < n; i++)
+			if (seg[cur[cov[i]]].hi == stop)
+				cur[cov[i]]++;
+		pos = stop + 1;
+	}
+	m->pos = pos;
+	m->started = started;
+	return m->done ? 0 : 1;
+}
+
 int dbl_sweep_merge_next(struct dbl_swmerge *m, struct dbl_swout *out, size_t maxseg)
 {
+	if (m->in->narrow && out->narrow)
+		return merge_next4(m, out, maxseg);
 	return m->in->narrow ? merge_next(m, out, maxseg, true) : merge_next(m, out, maxseg, false);
 }
 

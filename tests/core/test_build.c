@@ -588,10 +588,50 @@ static void merge_chunks(bool narrow)
 	dbl_swout_free(&part);
 }
 
+/* The top of the IPv4 space: the last merged interval ends at
+ * 255.255.255.255, covered by both lists, and the merge then ends. */
+static void merge_top(bool narrow)
+{
+	struct dbl_swout per = {.narrow = narrow}, out = {.narrow = narrow};
+	struct dbl_swent a = {0xFFFFFFF0u, 0xFFFFFFFFu, 0, 0, 1},
+	                 b = {0xFFFFFFFFu, 0xFFFFFFFFu, 0, 0, 2}, c = {0, 0, 1, 0, 3};
+	size_t first[2], count[2];
+	struct dbl_swmerge m;
+	struct dbl_swseg x;
+
+	CHECK_INT(dbl_sweep(&c, 1, DBL_MERGE_UNION, &per), 0);
+	CHECK_INT(dbl_sweep(&a, 1, DBL_MERGE_UNION, &per), 0);
+	first[0] = 0;
+	count[0] = 2;
+	first[1] = per.nseg;
+	CHECK_INT(dbl_sweep(&b, 1, DBL_MERGE_UNION, &per), 0);
+	count[1] = 1;
+	CHECK_INT(dbl_sweep_merge_init(&m, &per, first, count, 2), 0);
+	CHECK_INT(dbl_sweep_merge_next(&m, &out, SIZE_MAX), 0);
+	CHECK_INT((int)out.nseg, 3);
+	if (out.nseg != 3)
+		goto out;
+	x = dbl_swout_get(&out, 0);
+	CHECK(x.lo == 0 && x.hi == 0 && x.count == 1 && out.pool[x.first] == 0);
+	x = dbl_swout_get(&out, 1);
+	CHECK(x.lo == 0xFFFFFFF0u && x.hi == 0xFFFFFFFEu && x.count == 1 && out.pool[x.first] == 1);
+	x = dbl_swout_get(&out, 2);
+	CHECK(x.lo == 0xFFFFFFFFu && x.hi == 0xFFFFFFFFu && x.count == 2 &&
+	      out.pool[x.first] == 1 && out.pool[x.first + 1] == 2);
+	/* done: another call adds nothing */
+	CHECK_INT(dbl_sweep_merge_next(&m, &out, SIZE_MAX), 0);
+	CHECK_INT((int)out.nseg, 3);
+out:
+	dbl_swout_free(&per);
+	dbl_swout_free(&out);
+}
+
 static void test_sweep_merge_chunks(void)
 {
 	merge_chunks(false);
 	merge_chunks(true); /* IPv4's 16-byte segments */
+	merge_top(false);
+	merge_top(true);
 }
 
 TEST_MAIN(test_roundtrip, test_adjacent_datasets, test_namekey, test_sweep_order, test_sweep_model,
