@@ -15,6 +15,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include "dbl_bigmem.h"
 #include "dbl_db.h"
 #include "dbl_err.h"
 #include "dbl_ip4blk.h"

@@ -1,12 +1,13 @@
 /* dbl_dsb.c - dataset builders, storage pool, parse diagnostics, dbl_dsdata_free. */
 #include <errno.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 
 #include "dbl_addr.h"
+#include "dbl_bigmem.h"
 #include "dbl_dsb.h"
 #include "dbl_err.h"
 #include "dbl_log.h"
@@ -17,19 +18,20 @@
 struct pool_chunk {
 	struct pool_chunk *next;
 	size_t used, cap;
+	bool mapped; /* a POOL_HUGE chunk from dbl_big_alloc */
 	unsigned char data[];
 };
 
 /* 64 KiB: the first chunk (one malloc per ~2000 name keys); each next
  * one twice the last, up to POOL_HUGE. */
 #define POOL_CHUNK (64u * 1024u)
-/* 2 MiB chunks, aligned and advised for transparent huge pages: the name
- * merge reads the keys in key order, which is no order in memory, and at
- * scale 10 (5 M names, 100 MB of keys) a TLB miss per key made that walk
- * 13.5x as long as at scale 1; with huge pages the names phase took 1.73
- * against 2.02 s (4 alternating loads, bench/RESULTS.md, stop 23). A
- * small dataset never grows a chunk that large. */
-#define POOL_HUGE ((size_t)2 << 20)
+/* 2 MiB chunks on huge pages (dbl_bigmem.h): the name merge reads the
+ * keys in key order, which is no order in memory, and at scale 10 (5 M
+ * names, 100 MB of keys) a TLB miss per key made that walk 13.5x as long
+ * as at scale 1; with huge pages the names phase took 1.73 against 2.02 s
+ * (4 alternating loads, bench/RESULTS.md, stop 23). A small dataset never
+ * grows a chunk that large. */
+#define POOL_HUGE DBL_BIG_PAGE
 
 static struct pool_chunk *chunk_new(const struct pool_chunk *last, size_t n, size_t *cap)
 {
@@ -44,11 +46,7 @@ static struct pool_chunk *chunk_new(const struct pool_chunk *last, size_t n, siz
 		size = sizeof *last + last->cap >= POOL_HUGE / 2 ? POOL_HUGE
 		                                                 : (sizeof *last + last->cap) * 2;
 	*cap = size - sizeof *c;
-	if (size < POOL_HUGE)
-		return malloc(size);
-	if ((c = aligned_alloc(POOL_HUGE, POOL_HUGE)))
-		madvise(c, POOL_HUGE, MADV_HUGEPAGE); /* advice only: no THP, no harm */
-	return c;
+	return size < POOL_HUGE ? malloc(size) : dbl_big_alloc(POOL_HUGE);
 }
 
 void *dbl_pool_alloc(void **pool, size_t n)
@@ -62,6 +60,7 @@ void *dbl_pool_alloc(void **pool, size_t n)
 			return NULL;
 		nc->used = 0;
 		nc->cap = cap;
+		nc->mapped = sizeof *nc + cap == POOL_HUGE && n <= POOL_CHUNK / 4;
 		if (c && cap == n) {
 			/* a big block: keep filling the current chunk */
 			nc->next = c->next;
@@ -81,7 +80,10 @@ void dbl_pool_free(void *pool)
 	struct pool_chunk *c = pool;
 	while (c) {
 		struct pool_chunk *n = c->next;
-		free(c);
+		if (c->mapped)
+			dbl_big_free(c, POOL_HUGE);
+		else
+			free(c);
 		c = n;
 	}
 }

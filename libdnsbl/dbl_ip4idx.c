@@ -2,8 +2,8 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 
+#include "dbl_bigmem.h"
 #include "dbl_err.h"
 #include "dbl_ip4blk.h"
 #include "dbl_ip4idx.h"
@@ -15,47 +15,6 @@
 #define DIR_PER      4
 #define DIR_BITS_MIN 16
 #define DIR_BITS_MAX 24
-#define HUGE_PAGE    (2u << 20)
-
-/* Arrays of 2 MiB or more are mapped directly, 2 MiB-aligned, on
- * transparent huge pages where the kernel allows it (THP "madvise" mode:
- * one TLB entry covers 2 MiB of random lookups instead of 4 KiB), and
- * unmapped when the generation closes: a server that refreshes every
- * minute gives each old index back to the system at once (from malloc,
- * freed chunks of this size stayed in the process and RSS crept up). */
-static size_t huge_round(size_t size)
-{
-	return (size + HUGE_PAGE - 1) & ~(size_t)(HUGE_PAGE - 1);
-}
-
-void *dbl_big_alloc(size_t size)
-{
-	size_t len = huge_round(size);
-	uint8_t *p, *a;
-
-	if (size < HUGE_PAGE)
-		return malloc(size);
-	p = mmap(NULL, len + HUGE_PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (p == MAP_FAILED)
-		return NULL;
-	a = (uint8_t *)(((uintptr_t)p + HUGE_PAGE - 1) & ~(uintptr_t)(HUGE_PAGE - 1));
-	if (a > p)
-		munmap(p, (size_t)(a - p));
-	if (p + len + HUGE_PAGE > a + len)
-		munmap(a + len, (size_t)(p + len + HUGE_PAGE - (a + len)));
-	madvise(a, len, MADV_HUGEPAGE);
-	return a;
-}
-
-void dbl_big_free(void *p, size_t size)
-{
-	if (!p)
-		return;
-	if (size < HUGE_PAGE)
-		free(p);
-	else
-		munmap(p, huge_round(size));
-}
 
 static size_t dir_bytes(const struct dbl_ip4scope *s)
 {

@@ -68,13 +68,6 @@ struct dbl_ip4idx {
 int dbl_ip4idx_build(struct dbl_ip4idx *x, MDB_txn *txn, MDB_dbi dbi, unsigned dirbits);
 void dbl_ip4idx_free(struct dbl_ip4idx *x);
 
-/* Memory for per-generation tables (this index, dbl_db's value-set table):
- * below 2 MiB from malloc, above that mapped on its own (2 MiB aligned,
- * MADV_HUGEPAGE) so that dbl_big_free returns it to the system at once.
- * Free with the same size. NULL on failure. */
-void *dbl_big_alloc(size_t size);
-void dbl_big_free(void *p, size_t size);
-
 /* As dbl_lookup_ip4 (dbl_db.h): 0 and *vsid when addr is inside an
  * interval of scope, DBL_ENOTFOUND otherwise. x must be ready. */
 int dbl_ip4idx_lookup(const struct dbl_ip4idx *x, uint32_t scope, uint32_t addr, uint32_t *vsid);

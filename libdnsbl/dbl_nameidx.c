@@ -3,9 +3,9 @@
 #include <errno.h>
 #include <string.h>
 
+#include "dbl_bigmem.h"
 #include "dbl_db.h"
 #include "dbl_err.h"
-#include "dbl_ip4idx.h"
 #include "dbl_nameidx.h"
 #include "dbl_schema.h"
 

@@ -1,0 +1,31 @@
+/* dbl_bigmem.h - memory for large tables read at random: transparent huge
+ * pages where the kernel allows them.
+ *
+ * A lookup in a table of tens of MB (the server's IPv4 and name indexes
+ * and value-set table, the loader's name keys) touches a page at random,
+ * and with 4 KiB pages each touch is a TLB miss: at scale 10 those misses
+ * made the loader's name walk 13.5x as long as at scale 1 for 10x the
+ * names (bench/RESULTS.md, stop 23). One 2 MiB page covers 512 times as
+ * much. (The loader's value-set intern and tuple tables on huge pages
+ * showed no gain: not used there.)
+ */
+#ifndef DBL_BIGMEM_H
+#define DBL_BIGMEM_H
+
+#include <stddef.h>
+
+/* 2 MiB: an x86-64 huge page, and the size from which tables are mapped
+ * on their own. */
+#define DBL_BIG_PAGE ((size_t)2 << 20)
+
+/* size bytes, zero-filled: below DBL_BIG_PAGE from calloc, from there on
+ * mapped on its own (2 MiB aligned, MADV_HUGEPAGE: advice, so a kernel
+ * without THP maps 4 KiB pages as usual), which dbl_big_free returns to
+ * the system at once (from malloc, freed chunks of this size stayed in
+ * the process and a server's RSS crept up over refreshes). The caller
+ * owns the memory; free it with dbl_big_free and the same size. NULL on
+ * failure. */
+void *dbl_big_alloc(size_t size);
+void dbl_big_free(void *p, size_t size);
+
+#endif
