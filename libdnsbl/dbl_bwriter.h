@@ -42,8 +42,9 @@ int dbl_bwriter_open(struct dbl_bwriter *w, const char *path, size_t mapsize);
 int dbl_bwriter_put(struct dbl_bwriter *w, MDB_dbi dbi, const void *k, size_t kl, const void *v,
                     size_t vl, unsigned flags);
 
-/* Commit, sync and close; *bytes = final file size. The environment is closed on return, whatever
- * the result. Returns 0 or a negative dbl error / -errno. */
+/* Commit, sync and close; *bytes = final file size. The environment is
+ * closed on return, whatever the result. Returns 0 or a negative dbl
+ * error / -errno. */
 int dbl_bwriter_finish(struct dbl_bwriter *w, const char *path, size_t *bytes);
 
 /* Abort the transaction and close the environment if still open (safe

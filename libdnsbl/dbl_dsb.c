@@ -33,20 +33,25 @@ struct pool_chunk {
  * grows a chunk that large. */
 #define POOL_HUGE DBL_BIG_PAGE
 
-static struct pool_chunk *chunk_new(const struct pool_chunk *last, size_t n, size_t *cap)
+/* A new chunk with room for n, after last (the pool's current chunk, or
+ * NULL); used, cap and mapped set. NULL when out of memory. */
+static struct pool_chunk *chunk_new(const struct pool_chunk *last, size_t n)
 {
 	size_t size = POOL_CHUNK;
 	struct pool_chunk *c;
 
-	if (n > POOL_CHUNK / 4) { /* a big block gets a chunk of its own */
-		*cap = n;
-		return malloc(sizeof *c + n);
-	}
-	if (last && sizeof *last + last->cap >= POOL_CHUNK)
+	if (n > POOL_CHUNK / 4) /* a big block gets a chunk of its own */
+		size = sizeof *c + n;
+	else if (last && sizeof *last + last->cap >= POOL_CHUNK)
 		size = sizeof *last + last->cap >= POOL_HUGE / 2 ? POOL_HUGE
 		                                                 : (sizeof *last + last->cap) * 2;
-	*cap = size - sizeof *c;
-	return size < POOL_HUGE ? malloc(size) : dbl_big_alloc(POOL_HUGE);
+	c = size == POOL_HUGE ? dbl_big_alloc(POOL_HUGE) : malloc(size);
+	if (c) {
+		c->used = 0;
+		c->cap = size - sizeof *c;
+		c->mapped = size == POOL_HUGE;
+	}
+	return c;
 }
 
 void *dbl_pool_alloc(void **pool, size_t n)
@@ -54,14 +59,10 @@ void *dbl_pool_alloc(void **pool, size_t n)
 	struct pool_chunk *c = *pool;
 
 	if (!c || c->cap - c->used < n) {
-		size_t cap;
-		struct pool_chunk *nc = chunk_new(c, n, &cap);
+		struct pool_chunk *nc = chunk_new(c, n);
 		if (!nc)
 			return NULL;
-		nc->used = 0;
-		nc->cap = cap;
-		nc->mapped = sizeof *nc + cap == POOL_HUGE && n <= POOL_CHUNK / 4;
-		if (c && cap == n) {
+		if (c && n > POOL_CHUNK / 4) {
 			/* a big block: keep filling the current chunk */
 			nc->next = c->next;
 			c->next = nc;
