@@ -480,10 +480,8 @@ int dbl_sweep_merge_init(struct dbl_swmerge *m, const struct dbl_swout *in, cons
 	return 0;
 }
 
-/* dbl_sweep_merge_next for an input of width narrow (a constant in each
- * call below, so each gets its own copy). */
-static inline __attribute__((always_inline)) int
-merge_next(struct dbl_swmerge *m, struct dbl_swout *out, size_t maxseg, bool narrow)
+/* dbl_sweep_merge_next for wide (IPv6) input. */
+static int merge_next(struct dbl_swmerge *m, struct dbl_swout *out, size_t maxseg)
 {
 	const dbl_u128 max = ~(dbl_u128)0;
 	const struct dbl_swout *in = m->in;
@@ -498,7 +496,7 @@ merge_next(struct dbl_swmerge *m, struct dbl_swout *out, size_t maxseg, bool nar
 			struct dbl_swseg s;
 			if (cur[l] == end[l])
 				continue;
-			s = dbl_swout_at(in, cur[l], narrow);
+			s = dbl_swout_at(in, cur[l], false);
 			any = true;
 			if (m->started && s.lo <= pos) {
 				active = true;
@@ -523,7 +521,7 @@ merge_next(struct dbl_swmerge *m, struct dbl_swout *out, size_t maxseg, bool nar
 		if (dbl_swout_reserve(out, 1, nlists))
 			return -ENOMEM;
 		for (size_t l = 0; l < nlists; l++)
-			if (cur[l] < end[l] && dbl_swout_at(in, cur[l], narrow).lo <= pos)
+			if (cur[l] < end[l] && dbl_swout_at(in, cur[l], false).lo <= pos)
 				out->pool[out->npool + n++] = (int32_t)cur[l];
 		if (seg_put(out, out->nseg, pos, stop, (uint32_t)out->npool, n))
 			return -ERANGE;
@@ -534,7 +532,7 @@ merge_next(struct dbl_swmerge *m, struct dbl_swout *out, size_t maxseg, bool nar
 			struct dbl_swseg s;
 			if (cur[l] == end[l])
 				continue;
-			s = dbl_swout_at(in, cur[l], narrow);
+			s = dbl_swout_at(in, cur[l], false);
 			if (s.lo <= pos && s.hi == stop)
 				cur[l]++;
 		}
@@ -546,12 +544,12 @@ merge_next(struct dbl_swmerge *m, struct dbl_swout *out, size_t maxseg, bool nar
 	return m->done ? 0 : 1;
 }
 
-/* merge_next for IPv4 input and output (both narrow): the same walk in
- * 64-bit positions, with one pass over the lists per merged interval that
- * also notes the lists covering it, so writing its payloads and stepping
- * past it visit only those. The 128-bit walk with three passes over every
- * list took 391 instructions per merged interval (callgrind, scale 1:
- * 2.67 M intervals), and a scale-10 load merges 40 M; this one takes 190. */
+/* merge_next for IPv4 (narrow) input: the same walk in 64-bit positions,
+ * with one pass over the lists per merged interval that also notes the
+ * lists covering it, so writing its payloads and stepping past it visit
+ * only those. The 128-bit walk with three passes over every list took 391
+ * instructions per merged interval (callgrind, scale 1: 2.67 M
+ * intervals), and a scale-10 load merges 40 M; this one takes 196. */
 static int merge_next4(struct dbl_swmerge *m, struct dbl_swout *out, size_t maxseg)
 {
 	const struct dbl_swseg4 *seg = m->in->seg;
@@ -599,9 +597,8 @@ static int merge_next4(struct dbl_swmerge *m, struct dbl_swout *out, size_t maxs
 		}
 		for (uint32_t i = 0; i < n; i++)
 			out->pool[out->npool + i] = (int32_t)cur[cov[i]];
-		/* stop <= hi of a covering segment < 2^32 */
-		((struct dbl_swseg4 *)out->seg)[out->nseg++] =
-		    (struct dbl_swseg4){(uint32_t)pos, (uint32_t)stop, (uint32_t)out->npool, n};
+		/* stop <= hi of a covering segment < 2^32: fits a narrow out */
+		(void)seg_put(out, out->nseg++, pos, stop, (uint32_t)out->npool, n);
 		out->npool += n;
 		added++;
 		for (uint32_t i = 0; i < n; i++)
@@ -616,9 +613,7 @@ static int merge_next4(struct dbl_swmerge *m, struct dbl_swout *out, size_t maxs
 
 int dbl_sweep_merge_next(struct dbl_swmerge *m, struct dbl_swout *out, size_t maxseg)
 {
-	if (m->in->narrow && out->narrow)
-		return merge_next4(m, out, maxseg);
-	return m->in->narrow ? merge_next(m, out, maxseg, true) : merge_next(m, out, maxseg, false);
+	return m->in->narrow ? merge_next4(m, out, maxseg) : merge_next(m, out, maxseg);
 }
 
 void dbl_swout_reset(struct dbl_swout *out)

@@ -589,10 +589,11 @@ static void merge_chunks(bool narrow)
 }
 
 /* The top of the IPv4 space: the last merged interval ends at
- * 255.255.255.255, covered by both lists, and the merge then ends. */
-static void merge_top(bool narrow)
+ * 255.255.255.255, covered by both lists, and the merge then ends; the
+ * same into an output of the other width. */
+static void merge_top(bool narrow, bool out_narrow)
 {
-	struct dbl_swout per = {.narrow = narrow}, out = {.narrow = narrow};
+	struct dbl_swout per = {.narrow = narrow}, out = {.narrow = out_narrow};
 	struct dbl_swent a = {0xFFFFFFF0u, 0xFFFFFFFFu, 0, 0, 1},
 	                 b = {0xFFFFFFFFu, 0xFFFFFFFFu, 0, 0, 2}, c = {0, 0, 1, 0, 3};
 	size_t first[2], count[2];
@@ -630,8 +631,10 @@ static void test_sweep_merge_chunks(void)
 {
 	merge_chunks(false);
 	merge_chunks(true); /* IPv4's 16-byte segments */
-	merge_top(false);
-	merge_top(true);
+	merge_top(false, false);
+	merge_top(true, true);
+	merge_top(true, false);
+	merge_top(false, true);
 }
 
 TEST_MAIN(test_roundtrip, test_adjacent_datasets, test_namekey, test_sweep_order, test_sweep_model,
