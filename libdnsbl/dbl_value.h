@@ -34,7 +34,7 @@ struct dbl_vtab {
 	size_t n, cap;
 	char *txt;
 	size_t tlen, tcap;
-	int32_t *h; /* open addressing: vid + 1, 0 = empty */
+	uint64_t *h; /* open addressing: hash << 32 | (vid + 1), 0 = empty */
 	size_t hcap;
 };
 

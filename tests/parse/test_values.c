@@ -324,6 +324,37 @@ static void test_timestamp(void)
 	}
 }
 
+/* The parser's value table: 60,000 distinct values grow it through nine
+ * rehashes, each is found again with the vid it got (the table keeps
+ * every value's hash in its slot, so a rehash reads no value), and values
+ * that differ only in A, only in text length or have no text are their
+ * own. */
+static void test_vtab_interning(void)
+{
+	enum { N = 60000 };
+	struct dbl_vtab t = {0};
+	const uint8_t a2[4] = {127, 0, 0, 2};
+	char txt[32];
+	int32_t vid = -1;
+	int bad = 0;
+
+	for (int pass = 0; pass < 2; pass++) {
+		for (int i = 0; i < N; i++) {
+			const uint8_t a[4] = {127, 0, 0, (uint8_t)(2 + i % 3)};
+			int n = snprintf(txt, sizeof txt, "SBL%d", i / 3);
+			bad += dbl_vtab_add(&t, a, txt, (size_t)n, &vid) != 0 || vid != i;
+		}
+	}
+	CHECK(bad == 0);
+	CHECK(t.n == N);
+	CHECK(dbl_vtab_add(&t, a2, "", 0, &vid) == 0 && vid == N);
+	CHECK(dbl_vtab_add(&t, a2, "", 0, &vid) == 0 && vid == N);
+	CHECK(dbl_vtab_add(&t, a2, "SBL", 3, &vid) == 0 && vid == N + 1);
+	CHECK(dbl_vtab_add(&t, a2, "SBL1", 4, &vid) == 0 && vid == 3);
+	CHECK(t.n == N + 2);
+	dbl_vtab_free(&t);
+}
+
 int main(void)
 {
 	pt_init();
@@ -333,6 +364,7 @@ int main(void)
 	test_time();
 	test_soa_ns_ttl();
 	test_timestamp();
+	test_vtab_interning();
 	pt_cleanup();
 	printf("%d checks, %d failed\n", check_count, check_failures);
 	return check_failures ? 1 : 0;
