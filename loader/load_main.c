@@ -415,8 +415,6 @@ static void load_zone(struct load_zone *z, const struct load_opts *o, struct loa
 	}
 }
 
-/* A new generation is needed when a zone was rebuilt or newly failed, or
- * the zone list differs from the live generation's. */
 /* After a failed write of the new generation: for an error a write can
  * get from the kernel (LMDB turns a short write, as on a full disk, into
  * EIO), the room left on dir's file system, so the log says whether the
@@ -434,6 +432,8 @@ static const char *space_note(const char *dir, int rc, char *buf, size_t cap)
 	return buf;
 }
 
+/* A new generation is needed when a zone was rebuilt or newly failed, or
+ * the zone list differs from the live generation's. */
 static bool publish_needed(const struct load_plan *p)
 {
 	if (!p->old || p->old->cat.nzones != p->nzones)
