@@ -19,7 +19,6 @@ void dbl_intern_free(struct dbl_intern *in)
 {
 	free(in->arena);
 	free(in->off);
-	free(in->hash);
 	free(in->slots);
 	memset(in, 0, sizeof *in);
 }
@@ -86,15 +85,18 @@ void dbl_intern_get(const struct dbl_intern *in, uint32_t vsid, const uint8_t **
 static int grow_slots(struct dbl_intern *in)
 {
 	uint32_t size = in->slots ? (in->mask + 1) * 2 : 1024;
-	uint32_t *s = calloc(size, sizeof *s);
+	uint64_t *s = calloc(size, sizeof *s);
 
 	if (!s)
 		return -ENOMEM;
-	for (uint32_t id = DBL_VSID_FIRST; id < in->next; id++) {
-		uint32_t h = in->hash[id - DBL_VSID_FIRST] & (size - 1);
+	for (uint32_t i = 0; in->slots && i <= in->mask; i++) {
+		uint32_t h;
+		if (!in->slots[i])
+			continue;
+		h = (uint32_t)(in->slots[i] >> 32) & (size - 1);
 		while (s[h])
 			h = (h + 1) & (size - 1);
-		s[h] = id;
+		s[h] = in->slots[i];
 	}
 	free(in->slots);
 	in->slots = s;
@@ -139,13 +141,14 @@ int dbl_intern_blob(struct dbl_intern *in, const uint8_t *blob, size_t len, uint
 	full = dbl_hash_bytes(vb->b, vb->len);
 	h = full & in->mask;
 	for (; in->slots[h]; h = (h + 1) & in->mask) {
+		uint32_t id = (uint32_t)in->slots[h];
 		const uint8_t *b;
 		size_t n;
-		if (in->hash[in->slots[h] - DBL_VSID_FIRST] != full)
+		if ((uint32_t)(in->slots[h] >> 32) != full)
 			continue; /* the stored hash spares a visit to the arena */
-		dbl_intern_get(in, in->slots[h], &b, &n);
+		dbl_intern_get(in, id, &b, &n);
 		if (n == vb->len && memcmp(b, vb->b, n) == 0) {
-			*vsid = in->last = in->slots[h];
+			*vsid = in->last = id;
 			return 0;
 		}
 	}
@@ -163,20 +166,15 @@ int dbl_intern_blob(struct dbl_intern *in, const uint8_t *blob, size_t len, uint
 	if (in->noff == in->capoff) {
 		size_t cap = in->capoff ? in->capoff * 2 : 1024;
 		uint64_t *o = realloc(in->off, cap * sizeof *o);
-		uint32_t *hs;
 		if (!o)
 			return -ENOMEM;
 		in->off = o;
-		if (!(hs = realloc(in->hash, cap * sizeof *hs)))
-			return -ENOMEM;
-		in->hash = hs;
 		in->capoff = cap;
 	}
 	memcpy(in->arena + in->alen, vb->b, vb->len);
-	in->hash[in->noff] = full;
 	in->off[in->noff++] = ((uint64_t)in->alen << 16) | vb->len;
 	in->alen += vb->len;
-	in->slots[h] = in->next;
+	in->slots[h] = (uint64_t)full << 32 | in->next;
 	*vsid = in->last = in->next++;
 	return 0;
 }

@@ -18,10 +18,13 @@ struct dbl_intern {
 	uint32_t last;  /* vsid returned last (0 = none): fast path for runs */
 	uint8_t *arena; /* all blobs back to back, owned */
 	size_t alen, acap;
-	uint64_t *off;  /* vsid - DBL_VSID_FIRST -> offset<<16 | length, owned */
-	uint32_t *hash; /* vsid - DBL_VSID_FIRST -> blob hash, owned (same size as off) */
+	uint64_t *off; /* vsid - DBL_VSID_FIRST -> offset<<16 | length, owned */
 	size_t noff, capoff;
-	uint32_t *slots; /* hash slots holding vsids, owned */
+	/* Hash slots, owned: blob hash << 32 | vsid, 0 = empty (vsids start
+	 * at 2). The hash sits in the slot so that a probe past another blob
+	 * and a rehash read nothing else: at scale 10 (743 k value sets) a
+	 * separate hash array cost a second cache miss per probe. */
+	uint64_t *slots;
 	uint32_t mask;
 };
 
