@@ -6,6 +6,7 @@
 #ifndef DBL_BADDR_H
 #define DBL_BADDR_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "dbl_bwriter.h"
@@ -14,11 +15,15 @@
 #include "dbl_intern.h"
 
 /* Scope being built: its datasets in command-line order. Caller-owned;
- * the datasets are borrowed. */
+ * the datasets are borrowed. release[d]: no later scope of the build
+ * reads ds[d]'s address entries and the build may free them
+ * (dbl_build_opts.release_addrs): dbl_build_addr then frees each family's
+ * entries of ds[d] once it has resolved them. */
 struct dbl_bscope {
 	struct dbl_scope *sc;
 	size_t nds;
 	struct dbl_dsdata *ds[256];
+	bool release[256];
 };
 
 /* Resolve bs's entries of family fam (4 or 6), merge its datasets and

@@ -311,31 +311,70 @@ static int copy_zone(struct dbl_bwriter *w, struct dbl_intern *in, const struct 
 	return rc;
 }
 
-/* The zone's acl datasets (one per zone; the loader refuses a second). */
-static void collect_acl(struct dbl_bscope *bs, struct dbl_scope *sc,
-                        const struct dbl_build_zone *bz)
+/* Does the build step of scope sc (acl: the zone's client ACL scope) read
+ * dataset ds of its zone? The ACL step reads the zone's acl datasets (one
+ * per zone; the loader refuses a second), a scope step those whose
+ * subzones include the scope's. */
+static bool step_reads(const struct dbl_scope *sc, bool acl, const struct dbl_dsdata *ds)
+{
+	if (acl)
+		return is_acl(ds);
+	for (size_t s = 0; s < ds->nsubs; s++)
+		if (ds->subs[s].len == sc->sublen &&
+		    memcmp(ds->subs[s].b, sc->sub, sc->sublen) == 0)
+			return true;
+	return false;
+}
+
+/* Collect into bs the datasets of bz that the step of scope sc reads. */
+static void collect(struct dbl_bscope *bs, struct dbl_scope *sc, bool acl,
+                    const struct dbl_build_zone *bz)
 {
 	bs->sc = sc;
 	bs->nds = 0;
 	for (size_t d = 0; d < bz->nds && bs->nds < sizeof bs->ds / sizeof bs->ds[0]; d++)
-		if (is_acl(bz->ds[d]))
+		if (step_reads(sc, acl, bz->ds[d])) {
+			bs->release[bs->nds] = false;
 			bs->ds[bs->nds++] = bz->ds[d];
+		}
 }
 
-static void collect_scope(struct dbl_bscope *bs, struct dbl_scope *sc,
-                          const struct dbl_build_zone *bz)
+/* Is ds read by a build step after step k of zone i? A zone's steps are
+ * its scopes in order (k = scope index), then its ACL (k = nscopes);
+ * copied zones have none. Zones and datasets are a few dozen. */
+static bool read_later(const struct dbl_build_zone *zones, size_t nzones, const struct dbl_zone *zr,
+                       size_t i, unsigned k, const struct dbl_dsdata *ds)
 {
-	bs->sc = sc;
-	bs->nds = 0;
-	for (size_t d = 0; d < bz->nds; d++) {
-		const struct dbl_dsdata *ds = bz->ds[d];
-		for (size_t s = 0; s < ds->nsubs; s++)
-			if (ds->subs[s].len == sc->sublen &&
-			    memcmp(ds->subs[s].b, sc->sub, sc->sublen) == 0 &&
-			    bs->nds < sizeof bs->ds / sizeof bs->ds[0]) {
-				bs->ds[bs->nds++] = bz->ds[d];
-				break;
-			}
+	for (size_t j = i; j < nzones; j++) {
+		if (zones[j].copy_zone)
+			continue;
+		for (size_t d = 0; d < zones[j].nds; d++) {
+			if (zones[j].ds[d] != ds)
+				continue;
+			for (unsigned s = j == i ? k + 1 : 0; s < zr[j].nscopes; s++)
+				if (step_reads(&zr[j].scopes[s], false, ds))
+					return true;
+			if (zr[j].acl_scope && (j > i || k < zr[j].nscopes) &&
+			    step_reads(NULL, true, ds))
+				return true;
+		}
+	}
+	return false;
+}
+
+/* Collect the datasets of step k of zone i into bs, with their release
+ * flags (dbl_build_opts.release_addrs). */
+static void collect_step(struct dbl_bscope *bs, struct dbl_scope *sc,
+                         const struct dbl_build_zone *zones, size_t nzones,
+                         const struct dbl_zone *zr, size_t i, unsigned k,
+                         const struct dbl_build_opts *o)
+{
+	collect(bs, sc, k == zr[i].nscopes, &zones[i]);
+	for (size_t d = 0; d < bs->nds && o->release_addrs; d++) {
+		bool again = false; /* a spec given twice in the zone: one dataset */
+		for (size_t e = d + 1; e < bs->nds && !again; e++)
+			again = bs->ds[e] == bs->ds[d];
+		bs->release[d] = !again && !read_later(zones, nzones, zr, i, k, bs->ds[d]);
 	}
 }
 
@@ -477,7 +516,7 @@ int dbl_build_write(const char *path, const struct dbl_build_zone *zones, size_t
 			continue;
 		}
 		for (unsigned s = 0; s < zr[i].nscopes; s++) {
-			collect_scope(bs, &zr[i].scopes[s], &zones[i]);
+			collect_step(bs, &zr[i].scopes[s], zones, nzones, zr, i, s, o);
 			if ((rc = build_addrs(&w, &in, bs, st)))
 				goto out;
 			t = dbl_build_now();
@@ -487,7 +526,7 @@ int dbl_build_write(const char *path, const struct dbl_build_zone *zones, size_t
 		}
 		if (zr[i].acl_scope) {
 			struct dbl_scope acl = {.id = zr[i].acl_scope};
-			collect_acl(bs, &acl, &zones[i]);
+			collect_step(bs, &acl, zones, nzones, zr, i, zr[i].nscopes, o);
 			if ((rc = build_addrs(&w, &in, bs, st)))
 				goto out;
 		}

@@ -9,6 +9,7 @@
 #ifndef DBL_BUILD_H
 #define DBL_BUILD_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <time.h>
@@ -35,6 +36,17 @@ struct dbl_build_opts {
 	uint64_t generation;
 	time_t now;
 	size_t mapsize; /* 0 = automatic */
+	/* Free each dataset's address entries (ds->ip4 and ds->ip6: NULL, with
+	 * counts 0 afterwards) as soon as the last scope that reads them has
+	 * resolved them, rather than leave them allocated to the end. The
+	 * datasets are then changed: set this only when nothing reads their
+	 * address entries after dbl_build_write (dnsbl-load frees them next;
+	 * names, values and counts taken before the build are untouched).
+	 * Why: at scale 10 the IPv4 entries are 0.4 GB, held through the merge
+	 * and the name phase otherwise; given back, their pages serve the rest
+	 * of the build and the new file's page cache (peak resident memory
+	 * 1.27 -> 1.03 GB). */
+	bool release_addrs;
 };
 
 struct dbl_build_stats {

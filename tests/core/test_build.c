@@ -1,7 +1,7 @@
 /* test_build.c - builder + reader round trip: precedence resolved at load
  * time (ip4set octet levels and exclusions, trie longest prefix, dataset
- * merge, dnset exact/wildcard/exclusion folding), name-key encoding, and dbl_sweep
- * against a brute-force model. */
+ * merge, dnset exact/wildcard/exclusion folding), name-key encoding, dbl_sweep
+ * against a brute-force model, and the early release of address entries. */
 #include <errno.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -637,5 +637,75 @@ static void test_sweep_merge_chunks(void)
 	merge_top(false, true);
 }
 
+/* What zones a (solo, shared, names, acl) and b (shared, acl) answer: the
+ * addresses of both zones, the name and both zones' client ACL. */
+static void check_release_answers(struct dbl_db *db)
+{
+	uint8_t v6[16] = {0x20, 0x01, 0x0d, 0xb8};
+	uint32_t a = db->cat.zones[0].scopes[0].id, b = db->cat.zones[1].scopes[0].id, vs;
+	struct dbl_rtxn r;
+
+	CHECK_INT(dbl_rtxn_begin(&r, db), 0);
+	CHECK_STR(look4(&r, db->cat.zones[0].acl_scope, fix_ip(192, 0, 2, 1)), "5");
+	CHECK_STR(look4(&r, db->cat.zones[1].acl_scope, fix_ip(192, 0, 2, 1)), "5");
+	CHECK_STR(look4(&r, a, fix_ip(10, 0, 0, 1)), "2");
+	CHECK_STR(look4(&r, a, fix_ip(10, 0, 0, 9)), "2,3"); /* solo + shared */
+	CHECK_STR(look4(&r, b, fix_ip(10, 0, 0, 9)), "3");   /* shared, read again */
+	CHECK_STR(look4(&r, b, fix_ip(10, 0, 0, 1)), "-");
+	CHECK_INT(dbl_lookup_ip6(&r, b, v6, &vs), 0);
+	CHECK_STR(lookname(&r, a, "listed.example", 0), "4");
+	dbl_rtxn_end(&r);
+}
+
+/* dbl_build_opts.release_addrs: each dataset's address entries are freed
+ * after the last scope that reads them (a dataset shared by two zones
+ * only after the second), names are kept, and the answers are those of a
+ * build that keeps everything. Without the option nothing is freed. */
+static void test_release_addrs(void)
+{
+	char dir[] = "/tmp/dbl-test-release-XXXXXX", path[256];
+	struct dbl_dsdata *solo = fix_ds_new("ip4set", DBL_MERGE_UNION);
+	struct dbl_dsdata *shared = fix_ds_new("ip4set", DBL_MERGE_UNION);
+	struct dbl_dsdata *dn = fix_ds_new("dnset", DBL_MERGE_UNION);
+	struct dbl_dsdata *acl = fix_ds_new("acl", DBL_MERGE_FIRST);
+	struct dbl_dsdata *za[] = {solo, shared, dn, acl}, *zb[] = {shared, acl};
+	struct dbl_build_zone z[2] = {{.nds = 4, .ds = za}, {.nds = 2, .ds = zb}};
+	struct dbl_build_opts o = {.generation = 1, .now = 1000, .release_addrs = true};
+	struct dbl_build_stats st;
+	struct dbl_db *db;
+
+	fix_add4(solo, fix_ip(10, 0, 0, 0), fix_ip(10, 0, 0, 255), 24, fix_val(solo, 2, NULL));
+	fix_add4(shared, fix_ip(10, 0, 0, 9), fix_ip(10, 0, 0, 9), 32, fix_val(shared, 3, NULL));
+	shared->ip6[shared->nip6++] = (struct dbl_ip6ent){.lo = {0x20, 0x01, 0x0d, 0xb8},
+	                                                  .hi = {0x20, 0x01, 0x0d, 0xb8, 0xff}};
+	fix_addname(dn, "listed.example", false, fix_val(dn, 4, NULL));
+	acl->nsubs = 0; /* as the acl parser leaves it: read by the ACL step only */
+	fix_add4(acl, fix_ip(192, 0, 2, 0), fix_ip(192, 0, 2, 255), 24, fix_val(acl, 5, "refuse"));
+	CHECK(dbl_wname_from_text(&z[0].name, "a.test", 6) == 0);
+	CHECK(dbl_wname_from_text(&z[1].name, "b.test", 6) == 0);
+
+	db = build_tmp(dir, path, sizeof path, z, 2); /* without the option */
+	check_release_answers(db);
+	drop_tmp(db, path, dir);
+	CHECK(solo->ip4 != NULL && solo->nip4 == 1 && shared->nip4 == 1 && shared->nip6 == 1);
+
+	strcpy(dir, "/tmp/dbl-test-release-XXXXXX");
+	CHECK(mkdtemp(dir) != NULL);
+	snprintf(path, sizeof path, "%s/gen-1.mdb", dir);
+	CHECK_INT(dbl_build_write(path, z, 2, &o, &st), 0);
+	CHECK(solo->ip4 == NULL && solo->nip4 == 0);
+	CHECK(shared->ip4 == NULL && shared->nip4 == 0 && shared->ip6 == NULL && shared->nip6 == 0);
+	CHECK(acl->ip4 == NULL && acl->nip4 == 0);
+	CHECK(dn->nnames == 1 && dn->names[0].key != NULL);
+	CHECK_INT(st.entries, 1 + 2 + 1 + 2); /* counted before anything was freed */
+	CHECK_INT(dbl_db_open_file(&db, path), 0);
+	check_release_answers(db);
+	drop_tmp(db, path, dir);
+	fix_ds_free(solo);
+	fix_ds_free(shared);
+	fix_ds_free(dn);
+	fix_ds_free(acl);
+}
+
 TEST_MAIN(test_roundtrip, test_adjacent_datasets, test_namekey, test_sweep_order, test_sweep_model,
-          test_build_model, test_sweep_merge_chunks)
+          test_build_model, test_sweep_merge_chunks, test_release_addrs)
