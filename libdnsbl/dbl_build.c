@@ -219,6 +219,23 @@ static int remap_vsid(struct remap *m, struct dbl_intern *in, struct dbl_rtxn *r
 	return rc;
 }
 
+/* Decode the "ip4" block in v into *b with each listed run's vsid
+ * remapped; *listed = the listed runs. Returns 0 or a negative dbl error
+ * (DBL_ECORRUPT for a value that is no block). */
+static int copy_ip4(struct dbl_ip4blk *b, const MDB_val *v, struct remap *m, struct dbl_intern *in,
+                    struct dbl_rtxn *r, size_t *listed)
+{
+	int rc = dbl_ip4blk_decode(v->mv_data, v->mv_size, b);
+
+	for (uint32_t i = 0; rc == 0 && i < b->n; i++) {
+		if (b->vsid[i] == 0)
+			continue; /* a gap */
+		rc = remap_vsid(m, in, r, b->vsid[i], &b->vsid[i]);
+		++*listed;
+	}
+	return rc;
+}
+
 /* Copy every record of old scope `from` in one key space as scope `to`,
  * remapping the vsids in the value (ip4: each listed run's; ip6: the last
  * 4 bytes; name: both). *count grows by the intervals (ip4: listed runs)
@@ -239,26 +256,28 @@ static int copy_space(struct dbl_bwriter *w, MDB_dbi dst, struct dbl_rtxn *r, MD
 	     rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
 		uint8_t nk[4 + DBL_NAMEKEY_MAX + 16], nv[DBL_IP4BLK_MAX];
 		size_t nvs = v.mv_size >= 8 && v.mv_size <= sizeof nv ? v.mv_size : 0;
-		size_t offs[DBL_IP4BLK_RUNS], noff = 0, listed = 0;
-		uint32_t runs = dst == w->ip4 ? dbl_ip4blk_runs(nvs) : 0;
+		size_t offs[2], noff = 0, listed = 0;
+		struct dbl_ip4blk b;
 		if (k.mv_size < 4 || k.mv_size > sizeof nk || dbl_get_u32(k.mv_data) != from)
 			break;
-		if (!nvs || (dst == w->ip4 && !runs)) {
+		if (dst == w->ip4) {
+			if ((rc = copy_ip4(&b, &v, m, in, r, &listed)))
+				break;
+			nvs = dbl_ip4blk_encode(&b, nv); /* the new vsids may take other lengths */
+		} else if (!nvs) {
 			rc = DBL_ECORRUPT;
 			break;
+		} else {
+			memcpy(nv, v.mv_data, nvs);
 		}
 		memcpy(nk, k.mv_data, k.mv_size);
 		dbl_put_u32(nk, to);
-		memcpy(nv, v.mv_data, nvs);
-		/* Where the vsids are: ip4 after each run's last, ip6 at the
-		 * end, name exact and wild. 0 (a gap, no answer) stays. */
-		if (dst == w->ip4) {
-			for (uint32_t i = 0; i < runs; i++)
-				offs[noff++] = DBL_IP4BLK_VSID(i);
-		} else if (dst == w->name) {
+		/* Where the vsids are: ip6 at the end, name exact and wild (ip4:
+		 * remapped by copy_ip4). 0 (no answer) stays. */
+		if (dst == w->name) {
 			offs[noff++] = 0;
 			offs[noff++] = 4;
-		} else {
+		} else if (dst != w->ip4) {
 			offs[noff++] = nvs - 4;
 		}
 		for (size_t i = 0; i < noff; i++) {

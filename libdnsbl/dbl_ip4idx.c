@@ -83,11 +83,11 @@ static int count_runs(MDB_txn *txn, MDB_dbi dbi, size_t *runs)
 		return dbl_err_from_mdb(rc);
 	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
 	     rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
-		uint32_t n = dbl_ip4blk_runs(v.mv_size);
-		if (k.mv_size != 8 || n == 0)
+		struct dbl_ip4blk b;
+		if (k.mv_size != 8 || dbl_ip4blk_decode(v.mv_data, v.mv_size, &b))
 			break;
-		for (uint32_t i = 0; i < n; i++)
-			*runs += dbl_get_u32((const uint8_t *)v.mv_data + DBL_IP4BLK_VSID(i)) != 0;
+		for (uint32_t i = 0; i < b.n; i++)
+			*runs += b.vsid[i] != 0;
 	}
 	mdb_cursor_close(c);
 	return rc == MDB_NOTFOUND ? 0 : rc ? dbl_err_from_mdb(rc) : DBL_ECORRUPT;
@@ -107,9 +107,10 @@ static int fill(struct dbl_ip4idx *x, MDB_txn *txn, MDB_dbi dbi, size_t expect)
 	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0 && !bad;
 	     rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
 		const uint8_t *kb = k.mv_data;
-		uint32_t id, n = dbl_ip4blk_runs(v.mv_size), lo, hi = 0, vsid;
+		struct dbl_ip4blk b;
+		uint32_t id, lo, hi = 0, vsid;
 		uint64_t key;
-		if (k.mv_size != 8 || n == 0)
+		if (k.mv_size != 8 || dbl_ip4blk_decode(v.mv_data, v.mv_size, &b))
 			break;
 		id = dbl_get_u32(kb);
 		key = (uint64_t)id << 32 | dbl_get_u32(kb + 4);
@@ -119,8 +120,8 @@ static int fill(struct dbl_ip4idx *x, MDB_txn *txn, MDB_dbi dbi, size_t expect)
 			mdb_cursor_close(c);
 			return -ENOMEM;
 		}
-		for (uint32_t i = 0; i < n && !bad; i++) {
-			dbl_ip4blk_run(v.mv_data, i, &lo, &hi, &vsid);
+		for (uint32_t i = 0; i < b.n && !bad; i++) {
+			dbl_ip4blk_run(&b, i, &lo, &hi, &vsid);
 			/* Sorted, disjoint runs per scope: the binary searches
 			 * depend on it, so anything else is refused. */
 			bad = lo > hi || (i && lo == 0) || /* lo 0 after run 0: a wrap */

@@ -12,7 +12,7 @@
  *             "created"                             u64 unix time of the load
  *             "zones"                               u32 number of zone records
  *   "zone"    u32 zone id                           zone record (dbl_catalog.h)
- *   "ip4"     u32 scope | u32 last addr             u32 first | 1-8 x (u32 last | u32 vsid)
+ *   "ip4"     u32 scope | u32 last addr             u32 first | 1-16 x (varint span | varint vsid)
  *   "ip6"     u32 scope | u8[16] last addr          u8[16] first addr | u32 vsid
  *   "name"    u32 scope | namekey                   u32 exact vsid | u32 wild vsid
  *   "vset"    u32 vsid                              value-set blob (below)
@@ -31,9 +31,10 @@
  * each with one merged value set. Lookup: MDB_SET_RANGE on scope|addr finds
  * the first record whose last >= addr; addr is listed iff first <= addr.
  * Excluded and unlisted addresses are simply gaps. An "ip4" record holds a
- * block of up to 8 consecutive runs, gaps between them as runs of vsid 0
- * (dbl_ip4blk.h: 15x more runs than entries at scale 10, so 8x fewer
- * records); an "ip6" record holds one interval.
+ * block of up to 16 consecutive runs, gaps between them as runs of vsid 0,
+ * each run as two varints (dbl_ip4blk.h: 15x more runs than entries at
+ * scale 10, so 14x fewer records, 2-4 bytes a run); an "ip6" record holds
+ * one interval.
  *
  * Name key space. namekey = the labels under the scope, from the top label
  * down, each as <len><lowercased bytes> (dbl_name.h). A name's descendants
@@ -89,8 +90,9 @@
 #include <stdint.h>
 #include <string.h>
 
-/* 2: ACL scopes, zone record acl_scope; 3: "ip4" values are blocks of runs */
-#define DBL_SCHEMA_VERSION 3u
+/* 2: ACL scopes, zone record acl_scope; 3: "ip4" values are blocks of runs;
+ * 4: their runs as varints (dbl_ip4blk.h) */
+#define DBL_SCHEMA_VERSION 4u
 
 #define DBL_VSID_NONE  0u /* no record */
 #define DBL_VSID_EMPTY 1u /* matched, but excluded: answer "not listed" */

@@ -106,34 +106,57 @@ static void test_model(void)
 
 static void test_layout(void)
 {
-	struct dbl_ip4blk b = {0};
-	uint8_t v[DBL_IP4BLK_MAX];
-	uint32_t lo, hi, vs;
+	struct dbl_ip4blk b = {0}, d;
+	uint8_t v[DBL_IP4BLK_MAX], w[DBL_IP4BLK_MAX];
+	uint32_t lo, hi, vs, a;
+	size_t len;
 
 	CHECK(dbl_ip4blk_add(&b, 10, 10, 5));
-	CHECK(dbl_ip4blk_add(&b, 11, 20, 6)); /* follows on: no gap run */
-	CHECK(dbl_ip4blk_add(&b, 30, 30, 7)); /* gap 21-29 first */
+	CHECK(dbl_ip4blk_add(&b, 11, 20, 6));   /* follows on: no gap run */
+	CHECK(dbl_ip4blk_add(&b, 30, 30, 200)); /* gap 21-29 first */
 	CHECK_INT(b.n, 4);
-	CHECK_INT(dbl_ip4blk_encode(&b, v), 4 + 8 * 4);
-	dbl_ip4blk_run(v, 2, &lo, &hi, &vs);
+	/* first, then (span, vsid) per run: 0 5 | 9 6 | 8 0 | 0 200 (two bytes) */
+	CHECK_INT(dbl_ip4blk_encode(&b, v), 13);
+	CHECK(memcmp(v, "\0\0\0\x0a\x00\x05\x09\x06\x08\x00\x00\xc8\x01", 13) == 0);
+	CHECK_INT(dbl_ip4blk_decode(v, 13, &d), 0);
+	CHECK_INT(d.n, 4);
+	CHECK_INT(d.first, 10);
+	dbl_ip4blk_run(&d, 2, &lo, &hi, &vs);
 	CHECK(lo == 21 && hi == 29 && vs == 0);
-	dbl_ip4blk_run(v, 3, &lo, &hi, &vs);
-	CHECK(lo == 30 && hi == 30 && vs == 7);
-	CHECK(dbl_ip4blk_add(&b, 31, 31, 8));
-	CHECK(dbl_ip4blk_add(&b, 32, 32, 9));
-	CHECK(dbl_ip4blk_add(&b, 33, 33, 10));
-	CHECK_INT(b.n, 7);
-	CHECK(!dbl_ip4blk_add(&b, 40, 40, 11)); /* gap + run: no room for two */
-	CHECK_INT(b.n, 7);
-	CHECK(dbl_ip4blk_add(&b, 34, 34, 12));  /* one more adjacent run fits */
-	CHECK(!dbl_ip4blk_add(&b, 35, 35, 13)); /* full */
-	/* lengths that are not blocks are refused, never read past */
-	CHECK_INT(dbl_ip4blk_runs(8), 0);
-	CHECK_INT(dbl_ip4blk_runs(13), 0);
-	CHECK_INT(dbl_ip4blk_runs(DBL_IP4BLK_MAX + 8), 0);
-	CHECK_INT(dbl_ip4blk_runs(DBL_IP4BLK_MAX), DBL_IP4BLK_RUNS);
-	CHECK_INT(dbl_ip4blk_find(v, 8, 10, &vs), DBL_ENOTFOUND);
-	CHECK_INT(dbl_ip4blk_any(v, 8, 0, 100), DBL_ENOTFOUND);
+	dbl_ip4blk_run(&d, 3, &lo, &hi, &vs);
+	CHECK(lo == 30 && hi == 30 && vs == 200);
+	for (a = 31; b.n < DBL_IP4BLK_RUNS - 1; a++)
+		CHECK(dbl_ip4blk_add(&b, a, a, 7 + a));
+	CHECK(!dbl_ip4blk_add(&b, a + 5, a + 5, 11)); /* gap + run: no room for two */
+	CHECK_INT(b.n, DBL_IP4BLK_RUNS - 1);
+	CHECK(dbl_ip4blk_add(&b, a, a, UINT32_MAX));  /* one more adjacent run fits */
+	CHECK(!dbl_ip4blk_add(&b, a + 1, a + 1, 13)); /* full */
+	len = dbl_ip4blk_encode(&b, v);
+	/* vsid 200 takes 2 bytes, 2^32 - 1 five */
+	CHECK_INT(len, 4 + 2 * (DBL_IP4BLK_RUNS - 1) + 1 + 1 + 5);
+	CHECK_INT(dbl_ip4blk_decode(v, len, &d), 0);
+	CHECK(memcmp(&d, &b, sizeof d) == 0);
+	/* values that are no blocks are refused, never read past */
+	CHECK_INT(dbl_ip4blk_decode(v, 5, &d), DBL_ECORRUPT);  /* no run */
+	CHECK_INT(dbl_ip4blk_decode(v, 12, &d), DBL_ECORRUPT); /* 200's varint cut short */
+	CHECK_INT(dbl_ip4blk_decode(v, len - 1, &d), DBL_ECORRUPT);
+	CHECK_INT(dbl_ip4blk_decode(v, DBL_IP4BLK_MAX + 1, &d), DBL_ECORRUPT);
+	memcpy(w, "\0\0\0\x01\x00\xff\xff\xff\xff\x0f", 10); /* vsid 2^32 - 1 */
+	CHECK_INT(dbl_ip4blk_decode(w, 10, &d), 0);
+	CHECK_INT(d.vsid[0], UINT32_MAX);
+	w[9] = 0x1f; /* 2^33 - 1 */
+	CHECK_INT(dbl_ip4blk_decode(w, 10, &d), DBL_ECORRUPT);
+	memcpy(w + 5, "\x80\x80\x80\x80\x80\x00", 6); /* 0 in six bytes */
+	CHECK_INT(dbl_ip4blk_decode(w, 11, &d), DBL_ECORRUPT);
+	memset(w + 4, 0, 2 * (DBL_IP4BLK_RUNS + 1)); /* one run too many */
+	CHECK_INT(dbl_ip4blk_decode(w, 4 + 2 * DBL_IP4BLK_RUNS, &d), 0);
+	CHECK_INT(dbl_ip4blk_decode(w, 4 + 2 * (DBL_IP4BLK_RUNS + 1), &d), DBL_ECORRUPT);
+	memcpy(w, "\xff\xff\xff\xfe\x01\x05\x00\x06", 8); /* a run after the top address */
+	CHECK_INT(dbl_ip4blk_decode(w, 6, &d), 0);
+	CHECK_INT(d.last[0], UINT32_MAX);
+	CHECK_INT(dbl_ip4blk_decode(w, 8, &d), DBL_ECORRUPT);
+	CHECK_INT(dbl_ip4blk_find(v, 5, 10, &vs), DBL_ENOTFOUND);
+	CHECK_INT(dbl_ip4blk_any(v, 5, 0, 100), DBL_ENOTFOUND);
 }
 
 /* One "ip4" key space of nrec records (scope 1) in a fresh environment;
@@ -196,7 +219,7 @@ static void test_index(void)
 	CHECK_INT(index_of(bkey, bv, blen, 2, &n), 0);
 	CHECK_INT(n, 3); /* listed runs: 10-12, 20, 30-40 */
 
-	CHECK_INT(index_of(bkey, bv, (size_t[]){blen[0], 8}, 2, &n), DBL_ECORRUPT);
+	CHECK_INT(index_of(bkey, bv, (size_t[]){blen[0], 5}, 2, &n), DBL_ECORRUPT);
 	CHECK_INT(index_of((uint32_t[]){20, 39}, bv, blen, 2, &n), DBL_ECORRUPT);
 	dbl_put_u32(bv[1], 15); /* second block starts inside the first */
 	CHECK_INT(index_of(bkey, bv, blen, 2, &n), DBL_ECORRUPT);

@@ -50,7 +50,7 @@ static void fill_ip4(FILE *f)
 	/* Distinct TXT per entry: many value sets; some long ones (close to
 	 * the 255-byte limit, several per set through merges) for overflow
 	 * pages in the vset space. */
-	for (int i = 0; i < 50000; i++) {
+	for (int i = 0; i < 200000; i++) {
 		uint32_t a = (uint32_t)rnd();
 		if (i % 10 == 0)
 			fprintf(f, "%u.%u.%u.0/24 :127.0.0.%d:range %d\n", a >> 24, (a >> 16) & 255,
@@ -214,7 +214,7 @@ static void test_same_as_lmdb(void)
 	for (int t = 0; t < DBL_BT_NTREES; t++) {
 		MDB_cursor *c;
 		CHECK_INT(mdb_cursor_open(txn, dbi[t], &c), 0);
-		for (int i = 0; i < 50000; i++) {
+		for (int i = 0; i < 200000; i++) {
 			uint8_t key[64];
 			size_t kl = make_key((enum dbl_bt_tree)t, key);
 			MDB_val lk = {kl, key}, ld, bk, bd;
