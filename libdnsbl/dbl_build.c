@@ -262,7 +262,7 @@ static int copy_space(struct dbl_bwriter *w, MDB_dbi dst, struct dbl_rtxn *r, MD
 			break;
 		if (dst == w->ip4) {
 			if ((rc = copy_ip4(&b, &v, m, in, r, &listed)))
-				break;
+				goto out; /* a dbl error already: not an LMDB code */
 			nvs = dbl_ip4blk_encode(&b, nv); /* the new vsids may take other lengths */
 		} else if (!nvs) {
 			rc = DBL_ECORRUPT;
