@@ -17,7 +17,7 @@
  * at scale 10, one LMDB record each, and writing them was a quarter of a
  * scale-10 load. Why varints (schema 4): most spans are 0 (single
  * addresses) or short gaps, and most vsids are small, so a run takes 2-4
- * bytes instead of 8: the "ip4" space shrank from 462 to about 200 MB at
+ * bytes instead of 8: the "ip4" space shrank from 462 to 182 MB at
  * scale 10, and a generation file is written, checksummed, synced and
  * paged in by the server once per load (bench/RESULTS.md, stop 27).
  *
