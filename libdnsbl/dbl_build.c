@@ -261,8 +261,9 @@ static int copy_space(struct dbl_bwriter *w, MDB_dbi dst, struct dbl_rtxn *r, MD
 		if (k.mv_size < 4 || k.mv_size > sizeof nk || dbl_get_u32(k.mv_data) != from)
 			break;
 		if (dst == w->ip4) {
+			/* a dbl error already, not an LMDB code: past the mapping */
 			if ((rc = copy_ip4(&b, &v, m, in, r, &listed)))
-				goto out; /* a dbl error already: not an LMDB code */
+				goto out;
 			nvs = dbl_ip4blk_encode(&b, nv); /* the new vsids may take other lengths */
 		} else if (!nvs) {
 			rc = DBL_ECORRUPT;
