@@ -270,17 +270,17 @@ static int copy_space(struct dbl_bwriter *w, MDB_dbi dst, struct dbl_rtxn *r, MD
 			break;
 		} else {
 			memcpy(nv, v.mv_data, nvs);
+			/* Where the vsids are: name exact and wild, ip6 at the
+			 * end. 0 (no answer) stays. */
+			if (dst == w->name) {
+				offs[noff++] = 0;
+				offs[noff++] = 4;
+			} else {
+				offs[noff++] = nvs - 4;
+			}
 		}
 		memcpy(nk, k.mv_data, k.mv_size);
 		dbl_put_u32(nk, to);
-		/* Where the vsids are: ip6 at the end, name exact and wild (ip4:
-		 * remapped by copy_ip4). 0 (no answer) stays. */
-		if (dst == w->name) {
-			offs[noff++] = 0;
-			offs[noff++] = 4;
-		} else if (dst != w->ip4) {
-			offs[noff++] = nvs - 4;
-		}
 		for (size_t i = 0; i < noff; i++) {
 			uint32_t old = dbl_get_u32(nv + offs[i]), nid;
 			if (old == 0)
