@@ -482,6 +482,79 @@ static int build_addrs(struct dbl_bwriter *w, struct dbl_intern *in, struct dbl_
 	return rc;
 }
 
+/* Zone i's record in zr (scope ids not yet numbered): a copy of its live
+ * record, or made from its datasets. */
+static int zone_record(struct dbl_zone *zr, const struct dbl_build_zone *bz, size_t i,
+                       const struct dbl_build_opts *o)
+{
+	uint32_t unnumbered = 1;
+
+	if (!bz->copy_zone)
+		return make_zone(zr, bz, (uint32_t)i + 1, &unnumbered, o);
+	*zr = *bz->copy_zone;
+	zr->id = (uint32_t)i + 1;
+	return 0;
+}
+
+/* Scope ids ascend with (zone, scope index), the acl scope last, so each
+ * key space is appended in key order across all zones. */
+static void number_scopes(struct dbl_zone *z, uint32_t *next_scope)
+{
+	for (unsigned s = 0; s < z->nscopes; s++)
+		z->scopes[s].id = (*next_scope)++;
+	if (z->acl_scope)
+		z->acl_scope = (*next_scope)++;
+}
+
+/* The key spaces of zone i, whose record zr[i] is numbered. */
+static int build_zone(struct dbl_bwriter *w, struct dbl_intern *in, struct dbl_bscope *bs,
+                      const struct dbl_build_zone *zones, size_t nzones, struct dbl_zone *zr,
+                      size_t i, const struct dbl_build_opts *o, struct dbl_build_stats *st)
+{
+	double t;
+	int rc;
+
+	if (zones[i].copy_zone) {
+		st->zones_copied++;
+		return copy_zone(w, in, &zones[i], &zr[i], st);
+	}
+	for (unsigned s = 0; s < zr[i].nscopes; s++) {
+		collect_step(bs, &zr[i].scopes[s], zones, nzones, zr, i, s, o);
+		if ((rc = build_addrs(w, in, bs, st)))
+			return rc;
+		t = dbl_build_now();
+		if ((rc = write_names(w, in, bs, &st->names)))
+			return rc;
+		st->names_s += dbl_build_now() - t;
+	}
+	if (zr[i].acl_scope) {
+		struct dbl_scope acl = {.id = zr[i].acl_scope};
+		collect_step(bs, &acl, zones, nzones, zr, i, zr[i].nscopes, o);
+		return build_addrs(w, in, bs, st);
+	}
+	return 0;
+}
+
+/* The zone records, after every zone is built: glue comes from any
+ * zone's datasets, and a deferred zone's are parsed only at its turn. */
+static int write_zones(struct dbl_bwriter *w, const struct dbl_build_zone *zones, size_t nzones,
+                       struct dbl_zone *zr)
+{
+	for (size_t i = 0; i < nzones; i++) {
+		uint8_t k[4], buf[65536];
+		int len;
+		if (!zones[i].copy_zone)
+			add_glue(&zr[i], zones, nzones);
+		len = dbl_zone_encode(&zr[i], buf, sizeof buf);
+		if (len < 0)
+			return len;
+		dbl_put_u32(k, zr[i].id);
+		if ((len = dbl_bwriter_put(w, w->zone, k, 4, buf, (size_t)len, MDB_APPEND)))
+			return len;
+	}
+	return 0;
+}
+
 int dbl_build_write(const char *path, const struct dbl_build_zone *zones, size_t nzones,
                     const struct dbl_build_opts *o, struct dbl_build_stats *st)
 {
@@ -501,56 +574,23 @@ int dbl_build_write(const char *path, const struct dbl_build_zone *zones, size_t
 	}
 	if ((rc = dbl_bwriter_open(&w, path, o->mapsize)) || (rc = put_meta(&w, o, nzones)))
 		goto out;
+	/* Every record that can be made now: read_later looks at the later
+	 * zones' scopes (a deferred zone's datasets are its own). */
+	for (size_t i = 0; i < nzones; i++)
+		if (!zones[i].deferred && (rc = zone_record(&zr[i], &zones[i], i, o)))
+			goto out;
 	for (size_t i = 0; i < nzones; i++) {
-		uint8_t k[4], buf[65536];
-		int len;
-		if (zones[i].copy_zone) {
-			zr[i] = *zones[i].copy_zone;
-			zr[i].id = (uint32_t)i + 1;
-			for (unsigned s = 0; s < zr[i].nscopes; s++)
-				zr[i].scopes[s].id = next_scope++;
-			if (zr[i].acl_scope)
-				zr[i].acl_scope = next_scope++;
-		} else {
-			if ((rc = make_zone(&zr[i], &zones[i], (uint32_t)i + 1, &next_scope, o)))
-				goto out;
-			add_glue(&zr[i], zones, nzones);
-		}
+		if (zones[i].deferred &&
+		    ((rc = o->prepare_zone ? o->prepare_zone(o->ctx, i) : -EINVAL) ||
+		     (rc = zone_record(&zr[i], &zones[i], i, o))))
+			goto out;
+		number_scopes(&zr[i], &next_scope);
 		st->entries += zr[i].entries;
-		len = dbl_zone_encode(&zr[i], buf, sizeof buf);
-		if (len < 0) {
-			rc = len;
-			goto out;
-		}
-		dbl_put_u32(k, zr[i].id);
-		if ((rc = dbl_bwriter_put(&w, w.zone, k, 4, buf, (size_t)len, MDB_APPEND)))
+		if ((rc = build_zone(&w, &in, bs, zones, nzones, zr, i, o, st)))
 			goto out;
 	}
-	/* Scope ids ascend with (zone, scope index), so each key space is
-	 * appended in key order across all zones. */
-	for (size_t i = 0; i < nzones; i++) {
-		if (zones[i].copy_zone) {
-			if ((rc = copy_zone(&w, &in, &zones[i], &zr[i], st)))
-				goto out;
-			st->zones_copied++;
-			continue;
-		}
-		for (unsigned s = 0; s < zr[i].nscopes; s++) {
-			collect_step(bs, &zr[i].scopes[s], zones, nzones, zr, i, s, o);
-			if ((rc = build_addrs(&w, &in, bs, st)))
-				goto out;
-			t = dbl_build_now();
-			if ((rc = write_names(&w, &in, bs, &st->names)))
-				goto out;
-			st->names_s += dbl_build_now() - t;
-		}
-		if (zr[i].acl_scope) {
-			struct dbl_scope acl = {.id = zr[i].acl_scope};
-			collect_step(bs, &acl, zones, nzones, zr, i, zr[i].nscopes, o);
-			if ((rc = build_addrs(&w, &in, bs, st)))
-				goto out;
-		}
-	}
+	if ((rc = write_zones(&w, zones, nzones, zr)))
+		goto out;
 	t = dbl_build_now();
 	if ((rc = write_vsets(&w, &in)))
 		goto out;

@@ -30,6 +30,11 @@ struct dbl_build_zone {
 	 * keeps the db open during dbl_build_write). */
 	const struct dbl_db *copy_db;
 	const struct dbl_zone *copy_zone;
+	/* Filled later: nds, ds, flags and copy_* are set by
+	 * dbl_build_opts.prepare_zone just before the zone is built, not
+	 * before dbl_build_write. Only for a zone whose datasets no other zone
+	 * reads (dbl_build_write does not look for them in later zones). */
+	bool deferred;
 };
 
 struct dbl_build_opts {
@@ -47,6 +52,15 @@ struct dbl_build_opts {
 	 * pages serve the rest of the build and the new file's page cache
 	 * (dnsbl-load's peak resident memory 1.27 -> 1.03 GB). */
 	bool release_addrs;
+	/* Called for each zone marked deferred, in zone order, after every
+	 * zone before it has been written: fill zones[i] there (dnsbl-load
+	 * parses the zone's files at this point). 0, or a negative code that
+	 * stops the write. Why: a zone's parsed data is then not resident
+	 * while the zones before it are built; at scale 10 the DBL-like
+	 * zone's 190 MB of names were held through the ZEN-like zone's
+	 * address phase, the build's peak (bench/RESULTS.md, stop 28). */
+	int (*prepare_zone)(void *ctx, size_t i);
+	void *ctx; /* for prepare_zone */
 };
 
 struct dbl_build_stats {
@@ -65,8 +79,11 @@ struct dbl_build_stats {
 double dbl_build_now(void);
 
 /* Write a complete generation to path (a new file; replaced if it exists),
- * fsync'ed and closed on success. Returns 0 or a negative code (DBL_ESPACE
- * when the map or disk is full); on failure the file is removed. */
+ * fsync'ed and closed on success. Zones are built in order; a deferred
+ * zone is filled by o->prepare_zone at its turn (zones is the caller's
+ * array, which that callback may change). Returns 0 or a negative code
+ * (DBL_ESPACE when the map or disk is full); on failure the file is
+ * removed. */
 int dbl_build_write(const char *path, const struct dbl_build_zone *zones, size_t nzones,
                     const struct dbl_build_opts *o, struct dbl_build_stats *st);
 
