@@ -542,15 +542,15 @@ static int write_zones(struct dbl_bwriter *w, const struct dbl_build_zone *zones
 {
 	for (size_t i = 0; i < nzones; i++) {
 		uint8_t k[4], buf[65536];
-		int len;
+		int len, rc;
 		if (!zones[i].copy_zone)
 			add_glue(&zr[i], zones, nzones);
 		len = dbl_zone_encode(&zr[i], buf, sizeof buf);
 		if (len < 0)
 			return len;
 		dbl_put_u32(k, zr[i].id);
-		if ((len = dbl_bwriter_put(w, w->zone, k, 4, buf, (size_t)len, MDB_APPEND)))
-			return len;
+		if ((rc = dbl_bwriter_put(w, w->zone, k, 4, buf, (size_t)len, MDB_APPEND)))
+			return rc;
 	}
 	return 0;
 }

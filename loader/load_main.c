@@ -478,6 +478,15 @@ static bool publish_needed(const struct load_plan *p)
 	return false;
 }
 
+/* When publish_needed says no: the live generation already holds this
+ * data. Logs so; the exit code (EXIT_DATA when a zone was refused). */
+static int live_stays(const struct load_plan *p, int refused)
+{
+	dbl_log(DBL_LOG_INFO, "nothing new to publish: generation %llu stays live",
+	        (unsigned long long)p->old->generation);
+	return refused ? EXIT_DATA : 0;
+}
+
 static void report_zone(const struct load_zone *z, const struct dbl_build_zone *bz, int quiet)
 {
 	static const char *what[] = {"rebuilt", "unchanged", "REFUSED, previous data kept",
@@ -503,7 +512,7 @@ static void report_zone(const struct load_zone *z, const struct dbl_build_zone *
 /* A zone parsed at its turn in the build (dbl_build_opts.prepare_zone):
  * its data is then not resident while the zones before it are built (at
  * scale 10 the DBL-like zone's 190 MB of parsed names were held through
- * the ZEN-like zone's address phase, the load's peak: 1.03 -> 0.84 GB,
+ * the ZEN-like zone's address phase, the load's peak: 1.03 -> 0.83 GB,
  * bench/RESULTS.md, stop 28). */
 struct deferred {
 	struct load_plan *plan;
@@ -641,9 +650,7 @@ int main(int argc, char **argv)
 	if (!o.dry_run && !publish_needed(&plan)) {
 		/* Every zone is unchanged or refused-and-kept: the live
 		 * generation already holds exactly this data. */
-		dbl_log(DBL_LOG_INFO, "nothing new to publish: generation %llu stays live",
-		        (unsigned long long)plan.old->generation);
-		rc = refused ? EXIT_DATA : 0;
+		rc = live_stays(&plan, refused);
 		goto out;
 	}
 	if (o.dry_run) {
@@ -674,9 +681,7 @@ int main(int argc, char **argv)
 		/* Every zone parsed in the build was refused (its old data
 		 * kept), and the others were unchanged or kept as well. */
 		unlink(tmp);
-		dbl_log(DBL_LOG_INFO, "nothing new to publish: generation %llu stays live",
-		        (unsigned long long)plan.old->generation);
-		rc = EXIT_DATA;
+		rc = live_stays(&plan, refused); /* refused > 0 here: EXIT_DATA */
 		goto out;
 	}
 	if (dbl_fault_point("before-publish"))
