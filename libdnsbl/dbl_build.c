@@ -588,6 +588,8 @@ int dbl_build_write(const char *path, const struct dbl_build_zone *zones, size_t
 		st->entries += zr[i].entries;
 		if ((rc = build_zone(&w, &in, bs, zones, nzones, zr, i, o, st)))
 			goto out;
+		if (o->zone_built)
+			o->zone_built(o->ctx, i);
 	}
 	if ((rc = write_zones(&w, zones, nzones, zr)))
 		goto out;

@@ -60,7 +60,15 @@ struct dbl_build_opts {
 	 * zone's 190 MB of names were held through the ZEN-like zone's
 	 * address phase, the build's peak (bench/RESULTS.md, stop 28). */
 	int (*prepare_zone)(void *ctx, size_t i);
-	void *ctx; /* for prepare_zone */
+	/* Called after zone i's key spaces are written, for every zone in
+	 * order (NULL: not called). The caller may then free datasets of
+	 * zones[i] that no later zone reads, taking them out of zones[i].ds;
+	 * the datasets left there at the end give the zone records' glue
+	 * (ordinary A/AAAA records), so keep those. Why: dnsbl-load frees a
+	 * zone's parsed data before the next zone is parsed, and the last
+	 * zone's before the value sets and the sync. */
+	void (*zone_built)(void *ctx, size_t i);
+	void *ctx; /* for prepare_zone and zone_built */
 };
 
 struct dbl_build_stats {

@@ -522,6 +522,7 @@ struct deferred {
 	struct dbl_build_zone *zones;
 	int refused;    /* zones refused at their turn */
 	double parse_s; /* their parse time */
+	size_t ld_from; /* the last parsed zone's loaded groups: ld[ld_from, *nld) */
 };
 
 static int parse_deferred(void *ctx, size_t i)
@@ -530,11 +531,38 @@ static int parse_deferred(void *ctx, size_t i)
 	struct load_zone *z = &d->plan->zones[i];
 	double t = dbl_build_now();
 
+	d->ld_from = *d->nld;
 	load_zone(z, d->o, d->ld, d->nld, &d->zones[i]);
 	zone_source(d->plan, z, &d->zones[i], &d->refused);
 	d->parse_s += dbl_build_now() - t;
 	report_zone(z, &d->zones[i], d->o->quiet);
 	return 0;
+}
+
+/* After zone i's key spaces are written (dbl_build_opts.zone_built): a
+ * zone parsed at its turn is the only reader of the groups its parse
+ * loaded, so their datasets go now, before the next zone's parse (and for
+ * the last zone, before the value sets and the sync), except those with
+ * ordinary records: the zone records' glue reads them at the end (a BIND
+ * or generic zone's few records). */
+static void free_built(void *ctx, size_t i)
+{
+	struct deferred *d = ctx;
+	struct dbl_build_zone *bz = &d->zones[i];
+	size_t kept = 0;
+
+	if (!bz->deferred)
+		return;
+	for (size_t k = 0; k < bz->nds; k++)
+		if (bz->ds[k]->nrrs)
+			bz->ds[kept++] = bz->ds[k];
+	bz->nds = kept;
+	for (size_t l = d->ld_from; l < *d->nld; l++)
+		for (size_t k = 0; k < d->ld[l].nds; k++)
+			if (d->ld[l].ds[k] && !d->ld[l].ds[k]->nrrs) {
+				dbl_dsdata_free(d->ld[l].ds[k]);
+				d->ld[l].ds[k] = NULL;
+			}
 }
 
 int main(int argc, char **argv)
@@ -665,8 +693,9 @@ int main(int argc, char **argv)
 	bo.release_addrs = true; /* the datasets are freed after the build anyway */
 	snprintf(final, sizeof final, "%s/gen-%llu.mdb", o.db, (unsigned long long)bo.generation);
 	snprintf(tmp, sizeof tmp, "%s.tmp", final);
-	dz = (struct deferred){&plan, &o, ld, &nld, zones, 0, 0.0};
+	dz = (struct deferred){&plan, &o, ld, &nld, zones, 0, 0.0, 0};
 	bo.prepare_zone = parse_deferred;
+	bo.zone_built = free_built;
 	bo.ctx = &dz;
 	rc = dbl_build_write(tmp, zones, plan.nzones, &bo, &st);
 	refused += dz.refused;
