@@ -7,6 +7,7 @@
 #include <lmdb.h>
 
 #include "dbl_baddr.h"
+#include "dbl_bigmem.h"
 #include "dbl_ip4blk.h"
 #include "dbl_schema.h"
 #include "dbl_sweep.h"
@@ -227,20 +228,33 @@ static int put_interval(struct dbl_bwriter *w, int fam, uint32_t scope, struct d
  * paths below. Sorting (key, index) pairs and reading the entries through
  * them instead was 20 M cache and TLB misses at scale 10, and sorting
  * records rather than the 48-byte sweep entries touches 960 MB less
- * memory there. Returns 0 or -ENOMEM. */
-static int ip4_sorted(const struct dbl_dsdata *ds, size_t n, struct dbl_ip4ord *r)
+ * memory there. *prio = the priority all entries share, or -1. When they
+ * share one and release is set (nothing reads ds->ip4 after the build
+ * step), ds->ip4's pages are given back as they are read
+ * (dbl_sort_ip4ent's consume): the caller must then only free them.
+ * Returns 0 or -ENOMEM. */
+static int ip4_sorted(struct dbl_dsdata *ds, size_t n, struct dbl_ip4ord *r, bool release,
+                      int *prio)
 {
 	bool sorted = true;
+	size_t done = 0;
 
 	if (n > UINT32_MAX) /* 32-bit positions: 4 G entries would not fit in memory anyway */
 		return -ENOMEM;
-	for (size_t i = 1; i < n && sorted; i++)
-		sorted = ds->ip4[i - 1].lo <= ds->ip4[i].lo;
-	if (!sorted)
-		return dbl_sort_ip4ent(ds->ip4, n, r); /* stable: equal lo stay in file order */
+	*prio = ds->ip4[0].prio;
+	for (size_t i = 1; i < n; i++) {
+		sorted = sorted && ds->ip4[i - 1].lo <= ds->ip4[i].lo;
+		if (ds->ip4[i].prio != *prio)
+			*prio = -1;
+	}
+	release = release && *prio >= 0; /* else fill_entries reads the priorities */
+	if (!sorted)                     /* stable: equal lo stay in file order */
+		return dbl_sort_ip4ent(ds->ip4, n, r, release);
 	for (size_t i = 0; i < n; i++) {
 		const struct dbl_ip4ent *x = &ds->ip4[i];
 		r[i] = (struct dbl_ip4ord){x->lo, x->hi, x->vid, (uint32_t)i};
+		if (release && (i + 1) % 65536 == 0) /* 1 MiB */
+			dbl_big_drop_read(ds->ip4, (i + 1) * sizeof *x, &done);
 	}
 	return 0;
 }
@@ -275,18 +289,21 @@ static int ip4_own_segments(struct dbl_swout *per, const struct dbl_ip4ord *r, s
 }
 
 /* Fill e[0..n) with the dataset's entries, ord = file position, IPv4 ones
- * in r's order, so dbl_sweep finds them sorted (the priority is read from
- * the parser's entry: at random, so prefetched ahead). IPv6 lists (tens of
- * thousands) are left to dbl_sweep to sort. */
+ * in r's order, so dbl_sweep finds them sorted (the priority: prio4 when
+ * all share it, else read from the parser's entry: at random, so
+ * prefetched ahead). IPv6 lists (tens of thousands) are left to dbl_sweep
+ * to sort. */
 static void fill_entries(struct dbl_swent *e, const struct dbl_dsdata *ds, int fam,
-                         const struct dbl_ip4ord *r, size_t n)
+                         const struct dbl_ip4ord *r, int prio4, size_t n)
 {
 	for (size_t j = 0; j < n; j++) {
 		if (fam == 4) {
-			if (j + DBL_PREFETCH_AHEAD < n)
+			uint8_t prio = (uint8_t)prio4;
+			if (prio4 < 0 && j + DBL_PREFETCH_AHEAD < n)
 				__builtin_prefetch(&ds->ip4[r[j + DBL_PREFETCH_AHEAD].ord]);
-			e[j] = (struct dbl_swent){r[j].lo, r[j].hi, r[j].ord,
-			                          ds->ip4[r[j].ord].prio, r[j].vid};
+			if (prio4 < 0)
+				prio = ds->ip4[r[j].ord].prio;
+			e[j] = (struct dbl_swent){r[j].lo, r[j].hi, r[j].ord, prio, r[j].vid};
 		} else {
 			const struct dbl_ip6ent *x = &ds->ip6[j];
 			e[j] = (struct dbl_swent){dbl_u128_from_bytes(x->lo),
@@ -308,11 +325,11 @@ static void fill_entries(struct dbl_swent *e, const struct dbl_dsdata *ds, int f
  * them into *e before the sweep writes there, and neither needs a sorted
  * copy of its own (320 MB of fresh pages for XBL at scale 10). Returns 0,
  * -ENOMEM or -ERANGE. */
-static int resolve(struct dbl_swout *per, const struct dbl_dsdata *ds, int fam, size_t n,
+static int resolve(struct dbl_swout *per, struct dbl_dsdata *ds, int fam, size_t n, bool release,
                    struct dbl_swent **e, size_t *cap)
 {
 	struct dbl_ip4ord *r = NULL;
-	int rc = 0;
+	int rc = 0, prio4 = -1;
 
 	_Static_assert(sizeof(struct dbl_ip4ord) == sizeof(struct dbl_swseg4),
 	               "sorted records are written in the room of narrow segments");
@@ -320,7 +337,7 @@ static int resolve(struct dbl_swout *per, const struct dbl_dsdata *ds, int fam, 
 		if ((rc = dbl_swout_reserve(per, n, n)))
 			return rc;
 		r = (struct dbl_ip4ord *)((struct dbl_swseg4 *)per->seg + per->nseg);
-		if ((rc = ip4_sorted(ds, n, r)))
+		if ((rc = ip4_sorted(ds, n, r, release, &prio4)))
 			return rc;
 		if (ip4_disjoint(r, n))
 			return ip4_own_segments(per, r, n);
@@ -332,14 +349,14 @@ static int resolve(struct dbl_swout *per, const struct dbl_dsdata *ds, int fam, 
 		*e = ne;
 		*cap = n;
 	}
-	fill_entries(*e, ds, fam, r, n);
+	fill_entries(*e, ds, fam, r, prio4, n);
 	return dbl_sweep(*e, n, ds->merge, per);
 }
 
 /* Free ds's entries of family fam (resolved, read by no later scope):
  * at scale 10 the XBL-like list's 20 M IPv4 entries are 320 MB that would
  * stay allocated through the merge and the name phase. */
-static void release_entries(struct dbl_dsdata *ds, int fam)
+static void release_family(struct dbl_dsdata *ds, int fam)
 {
 	if (fam == 4) {
 		free(ds->ip4);
@@ -378,10 +395,10 @@ int dbl_build_addr(struct dbl_bwriter *w, struct dbl_intern *in, struct dbl_bsco
 		size_t n = fam == 4 ? ds->nip4 : ds->nip6, before = per.nseg;
 		if (n == 0)
 			continue;
-		if ((rc = resolve(&per, ds, fam, n, &e, &cap)))
+		if ((rc = resolve(&per, ds, fam, n, bs->release[d], &e, &cap)))
 			goto out;
 		if (bs->release[d])
-			release_entries(ds, fam);
+			release_family(ds, fam);
 		if (per.nseg > before) {
 			lists.first[lists.n] = before;
 			lists.ds[lists.n++] = (uint32_t)d;

@@ -16,9 +16,10 @@
 
 /* Scope being built: its datasets in command-line order. Caller-owned;
  * the datasets are borrowed. release[d]: no later scope of the build
- * reads ds[d]'s address entries and the build may free them
- * (dbl_build_opts.release_addrs): dbl_build_addr then frees each family's
- * entries of ds[d] once it has resolved them. */
+ * reads ds[d]'s address and name entries and the build may free them
+ * (dbl_build_opts.release_entries): dbl_build_addr then frees each family's
+ * entries of ds[d] once it has resolved them (giving the IPv4 ones' pages
+ * back as it sorts them), dbl_names_build the name entries. */
 struct dbl_bscope {
 	struct dbl_scope *sc;
 	size_t nds;

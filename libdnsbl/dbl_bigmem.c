@@ -2,6 +2,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include "dbl_bigmem.h"
 
@@ -39,4 +40,18 @@ void dbl_big_free(void *p, size_t size)
 		free(p);
 	else
 		munmap(p, huge_round(size));
+}
+
+void dbl_big_drop_read(void *base, size_t upto, size_t *done)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	uintptr_t b = (uintptr_t)base;
+	uintptr_t from = (b + *done + page - 1) & ~(uintptr_t)(page - 1);
+	uintptr_t to = (b + upto) & ~(uintptr_t)(page - 1);
+
+	if (to <= from)
+		return;
+	/* Advice: if the kernel refuses, the pages stay, nothing else changes. */
+	madvise((void *)from, (size_t)(to - from), MADV_DONTNEED);
+	*done = (size_t)(to - b);
 }

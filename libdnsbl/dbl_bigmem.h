@@ -28,4 +28,13 @@
 void *dbl_big_alloc(size_t size);
 void dbl_big_free(void *p, size_t size);
 
+/* Give the whole pages of the bytes base[*done, upto) back to the system
+ * (MADV_DONTNEED) and advance *done: for an array read once front to
+ * back and then freed, whose pages can serve the output written while it
+ * is read instead of fresh ones. The caller must not read those bytes
+ * again (they read as zeros after; a partial page at either end is kept)
+ * and still frees the block as usual. base is any heap or mapped block of
+ * at least upto bytes; start with *done = 0. */
+void dbl_big_drop_read(void *base, size_t upto, size_t *done);
+
 #endif

@@ -383,14 +383,14 @@ static bool read_later(const struct dbl_build_zone *zones, size_t nzones, const 
 }
 
 /* Collect the datasets of step k of zone i into bs, with their release
- * flags (dbl_build_opts.release_addrs). */
+ * flags (dbl_build_opts.release_entries). */
 static void collect_step(struct dbl_bscope *bs, struct dbl_scope *sc,
                          const struct dbl_build_zone *zones, size_t nzones,
                          const struct dbl_zone *zr, size_t i, unsigned k,
                          const struct dbl_build_opts *o)
 {
 	collect(bs, sc, k == zr[i].nscopes, &zones[i]);
-	for (size_t d = 0; d < bs->nds && o->release_addrs; d++) {
+	for (size_t d = 0; d < bs->nds && o->release_entries; d++) {
 		bool again = false; /* a spec given twice in the zone: one dataset */
 		for (size_t e = d + 1; e < bs->nds && !again; e++)
 			again = bs->ds[e] == bs->ds[d];
@@ -442,7 +442,7 @@ static int write_names(struct dbl_bwriter *w, struct dbl_intern *in, struct dbl_
 {
 	struct name_writer nw = {w, bs->sc->id, count};
 
-	return dbl_names_build(bs->ds, bs->nds, in, put_name, &nw);
+	return dbl_names_build(bs->ds, bs->nds, bs->release, in, put_name, &nw);
 }
 
 static int write_vsets(struct dbl_bwriter *w, const struct dbl_intern *in)

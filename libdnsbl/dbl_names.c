@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dbl_bigmem.h"
 #include "dbl_err.h"
 #include "dbl_name.h"
 #include "dbl_names.h"
@@ -114,17 +115,22 @@ static int sort_from(struct nent *s, size_t n, size_t off, struct nent *tmp, str
 
 /* Sort *e (n entries, in ord order) by nent_cmp: a stable pass on the
  * heads' top 16 bits (a key's first two bytes) from *e into a new array,
- * then each of those buckets by sort_from, with the array the pass leaves
- * free as its scratch and (key, index) pairs for the largest bucket only:
- * pairs for every name and their radix scratch were 190 MB of fresh pages
- * at scale 10 (this VM pays a host fault for each). 600k DBL names:
- * glibc's merge sort with a callback per comparison was a tenth of the
- * load. Replaces *e; 0 or -ENOMEM. */
+ * then each of those buckets by sort_from, with scratch and (key, index)
+ * pairs of the largest bucket's size: pairs for every name and their
+ * radix scratch were 190 MB of fresh pages at scale 10 (this VM pays a
+ * host fault for each). *e's pages are given back as the pass reads them
+ * (dbl_big_drop_read): the new array fills at the same pace (its pages
+ * are touched bucket by bucket, and DBL names start with a few top-level
+ * domains), so the two are not resident together (2 x 190 MB at scale
+ * 10, the name phase's peak). 600k DBL names: glibc's merge sort with a
+ * callback per comparison was a tenth of the load. Replaces *e (also on
+ * failure, with entries in no order); 0 or -ENOMEM. */
 static int sort_entries(struct nent **e, size_t n)
 {
 	struct dbl_bucket16 *b = calloc(1, sizeof *b);
-	struct nent *s = malloc(n * sizeof *s);
+	struct nent *s = malloc(n * sizeof *s), *tmp = NULL;
 	struct dbl_keyidx *k = NULL;
+	size_t done = 0;
 	int rc = -ENOMEM;
 
 	if (!b || !s || n > UINT32_MAX)
@@ -132,24 +138,27 @@ static int sort_entries(struct nent **e, size_t n)
 	for (size_t i = 0; i < n; i++)
 		b->start[((*e)[i].head >> 48) + 1]++;
 	dbl_bucket16_index(b);
-	if (!(k = malloc((b->max ? b->max : 1) * sizeof *k)))
+	if (!(k = malloc((b->max ? b->max : 1) * sizeof *k)) ||
+	    !(tmp = malloc((b->max ? b->max : 1) * sizeof *tmp)))
 		goto out;
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
 		s[b->pos[(*e)[i].head >> 48]++] = (*e)[i];
+		if ((i + 1) % 32768 == 0) /* 1 MiB */
+			dbl_big_drop_read(*e, (i + 1) * sizeof **e, &done);
+	}
+	free(*e);
+	*e = s;
+	s = NULL;
 	rc = 0;
 	for (size_t d = 0; d < 65536 && rc == 0; d++) {
 		size_t m = b->start[d + 1] - b->start[d];
 		if (m > 1)
-			rc = sort_from(s + b->start[d], m, 0, *e + b->start[d], k);
+			rc = sort_from(*e + b->start[d], m, 0, tmp, k);
 	}
-	if (rc)
-		goto out;
-	free(*e);
-	*e = s;
-	s = NULL;
 out:
 	free(b);
 	free(k);
+	free(tmp);
 	free(s);
 	return rc;
 }
@@ -240,8 +249,8 @@ static int merge_kind(struct dbl_intern *in, struct dbl_vset_buf *vb, struct dbl
 	return rc ? rc : dbl_intern_vset(in, vb, vsid);
 }
 
-int dbl_names_build(struct dbl_dsdata *const *ds, size_t nds, struct dbl_intern *in,
-                    dbl_namerec_fn fn, void *ctx)
+int dbl_names_build(struct dbl_dsdata *const *ds, size_t nds, const bool *release,
+                    struct dbl_intern *in, dbl_namerec_fn fn, void *ctx)
 {
 	struct nent *e;
 	struct frame st[DBL_NAME_MAX]; /* 127 labels at most: RFC 1035 */
@@ -267,6 +276,11 @@ int dbl_names_build(struct dbl_dsdata *const *ds, size_t nds, struct dbl_intern 
 			const struct dbl_rrent *x = &ds[d]->rrs[i];
 			e[n++] = nent_make(x->key, x->keylen, x->wild, (uint16_t)d, ord++, 0,
 			                   (int32_t)i);
+		}
+		if (release && release[d] && ds[d]->pool) { /* the keys stay, in the pool */
+			free(ds[d]->names);
+			ds[d]->names = NULL;
+			ds[d]->nnames = 0;
 		}
 	}
 	if ((rc = sort_entries(&e, n))) {

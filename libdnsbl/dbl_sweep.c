@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dbl_bigmem.h"
 #include "dbl_sweep.h"
 
 #define PRIO_LEVELS 256 /* prio is a uint8_t */
@@ -76,12 +77,23 @@ int dbl_sort_keyed(struct dbl_keyidx *v, size_t n)
 	return 0;
 }
 
-/* Sort b[0..m) (one top-16-bit bucket) by the low 16 bits of lo, stable:
- * insertion for a few, else two 8-bit passes through tmp (room for m). */
-static void sort_low16(struct dbl_ip4ord *b, size_t m, struct dbl_ip4ord *tmp)
-{
-	size_t c[256];
+/* 1024 buckets (top 10 bits of lo) in the first pass: few enough that
+ * out's partly written pages are few (1024 x 4 KiB) while src's read pages
+ * are given back (consume), so the two arrays are not resident at once;
+ * the low 22 bits are then two 11-bit passes over a bucket (20 k entries,
+ * 320 KB at scale 10: in the core's cache). */
+#define TOP_BITS 10
+#define LOW_BITS (32 - TOP_BITS)
+#define LOW_PASS 11
 
+/* Sort b[0..m) (one top bucket) by the low LOW_BITS of lo, stable:
+ * insertion for a few, else two LOW_PASS-bit passes through tmp (room for
+ * m). */
+static void sort_low(struct dbl_ip4ord *b, size_t m, struct dbl_ip4ord *tmp)
+{
+	size_t c[1u << LOW_PASS];
+
+	_Static_assert(2 * LOW_PASS == LOW_BITS, "two passes cover the low bits");
 	if (m <= 32) {
 		for (size_t i = 1; i < m; i++) {
 			struct dbl_ip4ord x = b[i];
@@ -92,19 +104,19 @@ static void sort_low16(struct dbl_ip4ord *b, size_t m, struct dbl_ip4ord *tmp)
 		}
 		return;
 	}
-	for (unsigned shift = 0; shift < 16; shift += 8) {
+	for (unsigned shift = 0; shift < LOW_BITS; shift += LOW_PASS) {
 		struct dbl_ip4ord *src = shift ? tmp : b, *dst = shift ? b : tmp;
-		size_t sum = 0;
+		size_t sum = 0, mask = (1u << LOW_PASS) - 1;
 		memset(c, 0, sizeof c);
 		for (size_t i = 0; i < m; i++)
-			c[(src[i].lo >> shift) & 255]++;
-		for (size_t d = 0; d < 256; d++) {
+			c[(src[i].lo >> shift) & mask]++;
+		for (size_t d = 0; d <= mask; d++) {
 			size_t k = c[d];
 			c[d] = sum;
 			sum += k;
 		}
 		for (size_t i = 0; i < m; i++)
-			dst[c[(src[i].lo >> shift) & 255]++] = src[i];
+			dst[c[(src[i].lo >> shift) & mask]++] = src[i];
 	}
 }
 
@@ -119,30 +131,37 @@ void dbl_bucket16_index(struct dbl_bucket16 *b)
 	memcpy(b->pos, b->start, sizeof b->pos);
 }
 
-int dbl_sort_ip4ent(const struct dbl_ip4ent *src, size_t n, struct dbl_ip4ord *out)
-{
-	struct dbl_bucket16 *b = calloc(1, sizeof *b);
-	struct dbl_ip4ord *tmp = NULL;
-	int rc = -ENOMEM;
+/* Entries between two give-backs of src's read pages: 1 MiB. */
+#define CONSUME_STEP 65536
 
-	if (!b)
-		goto out;
+int dbl_sort_ip4ent(struct dbl_ip4ent *src, size_t n, struct dbl_ip4ord *out, bool consume)
+{
+	size_t start[(1u << TOP_BITS) + 1] = {0}, pos[1u << TOP_BITS], max = 0, done = 0;
+	struct dbl_ip4ord *tmp;
+
 	for (size_t i = 0; i < n; i++)
-		b->start[(src[i].lo >> 16) + 1]++;
-	dbl_bucket16_index(b);
-	if (!(tmp = malloc((b->max ? b->max : 1) * sizeof *tmp)))
-		goto out;
+		start[(src[i].lo >> LOW_BITS) + 1]++;
+	for (size_t d = 0; d < 1u << TOP_BITS; d++) {
+		if (start[d + 1] > max)
+			max = start[d + 1];
+		start[d + 1] += start[d];
+		pos[d] = start[d];
+	}
+	if (!(tmp = malloc((max ? max : 1) * sizeof *tmp)))
+		return -ENOMEM;
 	for (size_t i = 0; i < n; i++) {
 		const struct dbl_ip4ent *x = &src[i];
-		out[b->pos[x->lo >> 16]++] = (struct dbl_ip4ord){x->lo, x->hi, x->vid, (uint32_t)i};
+		out[pos[x->lo >> LOW_BITS]++] =
+		    (struct dbl_ip4ord){x->lo, x->hi, x->vid, (uint32_t)i};
+		if (consume && (i + 1) % CONSUME_STEP == 0)
+			dbl_big_drop_read(src, (i + 1) * sizeof *src, &done);
 	}
-	for (size_t d = 0; d < 65536; d++)
-		sort_low16(out + b->start[d], b->start[d + 1] - b->start[d], tmp);
-	rc = 0;
-out:
-	free(b);
+	if (consume)
+		dbl_big_drop_read(src, n * sizeof *src, &done);
+	for (size_t d = 0; d < 1u << TOP_BITS; d++)
+		sort_low(out + start[d], start[d + 1] - start[d], tmp);
 	free(tmp);
-	return rc;
+	return 0;
 }
 
 /* Stable LSD radix sort of e[0..n) by lo. Entries arrive in ord order

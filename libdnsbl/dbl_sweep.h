@@ -142,12 +142,17 @@ struct dbl_ip4ord {
 	uint32_t ord;
 };
 /* Write src[0..n) to out[0..n) as dbl_ip4ord records (ord = position),
- * sorted by lo, stable. A pass on the top 16 bits of lo from src straight
- * into out, then each of its 65536 buckets by the low 16 bits through a
+ * sorted by lo, stable. A pass on the top 10 bits of lo from src straight
+ * into out, then each of its 1024 buckets by the low 22 bits through a
  * scratch of the largest bucket's size: no second array of n records (a
- * 16-bit LSD sort needs one: 320 MB at scale 10, fresh pages that this VM
- * pays a host fault for). n < 2^32. Returns 0 or -ENOMEM (out unfilled). */
-int dbl_sort_ip4ent(const struct dbl_ip4ent *src, size_t n, struct dbl_ip4ord *out);
+ * plain LSD sort needs one: 320 MB at scale 10, fresh pages that this VM
+ * pays a host fault for). consume: the caller gives src up (it frees src
+ * next and reads nothing of it again): its pages are given back to the
+ * system as the first pass reads them (dbl_big_drop_read; they read as
+ * zeros after), so src and out are not resident together: at scale 10
+ * the XBL-like list's 320 MB each, the load's peak. src and out are the
+ * caller's. n < 2^32. Returns 0 or -ENOMEM (out unfilled, src intact). */
+int dbl_sort_ip4ent(struct dbl_ip4ent *src, size_t n, struct dbl_ip4ord *out, bool consume);
 
 /* Loops that visit sorted (key, position) records and read the items at
  * those positions read them at random; they prefetch the item this many

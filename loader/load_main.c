@@ -690,7 +690,7 @@ int main(int argc, char **argv)
 	bo.generation = dbl_db_next_generation(o.db);
 	bo.now = o.popts.now;
 	bo.mapsize = o.mapsize;
-	bo.release_addrs = true; /* the datasets are freed after the build anyway */
+	bo.release_entries = true; /* the datasets are freed after the build anyway */
 	snprintf(final, sizeof final, "%s/gen-%llu.mdb", o.db, (unsigned long long)bo.generation);
 	snprintf(tmp, sizeof tmp, "%s.tmp", final);
 	dz = (struct deferred){&plan, &o, ld, &nld, zones, 0, 0.0, 0};

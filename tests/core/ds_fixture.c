@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dbl_dsb.h"
 #include "dbl_name.h"
 #include "dbl_schema.h"
 #include "ds_fixture.h"
@@ -45,7 +46,7 @@ void fix_addname(struct dbl_dsdata *ds, const char *text, bool wild, int32_t vid
 	uint8_t rel[256];
 	struct dbl_nameent *e = &ds->names[ds->nnames++];
 	int n = dbl_rel_from_text(rel, text, strlen(text));
-	e->key = malloc((size_t)n);
+	e->key = dbl_pool_alloc(&ds->pool, (size_t)n); /* as the parsers store keys */
 	e->keylen = (uint8_t)dbl_namekey_from_rel(e->key, rel, (size_t)n);
 	e->wild = wild;
 	e->vid = vid;
@@ -55,8 +56,7 @@ void fix_ds_free(struct dbl_dsdata *ds)
 {
 	for (size_t i = 0; i < ds->nvalues; i++)
 		free(ds->values[i].txt);
-	for (size_t i = 0; i < ds->nnames; i++)
-		free(ds->names[i].key);
+	dbl_pool_free(ds->pool); /* the name keys */
 	free(ds->values), free(ds->ip4), free(ds->ip6), free(ds->names), free(ds->subs);
 	free(ds->type), free(ds->label), free(ds);
 }

@@ -637,8 +637,9 @@ static void test_sweep_merge_chunks(void)
 	merge_top(false, true);
 }
 
-/* What zones a (solo, shared, names, acl) and b (shared, acl) answer: the
- * addresses of both zones, the name and both zones' client ACL. */
+/* What zones a (solo, shared, names, both, acl) and b (shared, both, acl)
+ * answer: the addresses of both zones, the names and both zones' client
+ * ACL. */
 static void check_release_answers(struct dbl_db *db)
 {
 	uint8_t v6[16] = {0x20, 0x01, 0x0d, 0xb8};
@@ -654,23 +655,26 @@ static void check_release_answers(struct dbl_db *db)
 	CHECK_STR(look4(&r, b, fix_ip(10, 0, 0, 1)), "-");
 	CHECK_INT(dbl_lookup_ip6(&r, b, v6, &vs), 0);
 	CHECK_STR(lookname(&r, a, "listed.example", 0), "4");
+	CHECK_STR(lookname(&r, a, "both.example", 0), "6");
+	CHECK_STR(lookname(&r, b, "both.example", 0), "6"); /* names read again */
 	dbl_rtxn_end(&r);
 }
 
-/* dbl_build_opts.release_addrs: each dataset's address entries are freed
- * after the last scope that reads them (a dataset shared by two zones
- * only after the second), names are kept, and the answers are those of a
- * build that keeps everything. Without the option nothing is freed. */
-static void test_release_addrs(void)
+/* dbl_build_opts.release_entries: each dataset's address and name entries
+ * are freed after the last scope that reads them (a dataset shared by two
+ * zones only after the second), and the answers are those of a build that
+ * keeps everything. Without the option nothing is freed. */
+static void test_release_entries(void)
 {
 	char dir[] = "/tmp/dbl-test-release-XXXXXX", path[256];
 	struct dbl_dsdata *solo = fix_ds_new("ip4set", DBL_MERGE_UNION);
 	struct dbl_dsdata *shared = fix_ds_new("ip4set", DBL_MERGE_UNION);
 	struct dbl_dsdata *dn = fix_ds_new("dnset", DBL_MERGE_UNION);
 	struct dbl_dsdata *acl = fix_ds_new("acl", DBL_MERGE_FIRST);
-	struct dbl_dsdata *za[] = {solo, shared, dn, acl}, *zb[] = {shared, acl};
-	struct dbl_build_zone z[2] = {{.nds = 4, .ds = za}, {.nds = 2, .ds = zb}};
-	struct dbl_build_opts o = {.generation = 1, .now = 1000, .release_addrs = true};
+	struct dbl_dsdata *both = fix_ds_new("dnset", DBL_MERGE_UNION);
+	struct dbl_dsdata *za[] = {solo, shared, dn, both, acl}, *zb[] = {shared, both, acl};
+	struct dbl_build_zone z[2] = {{.nds = 5, .ds = za}, {.nds = 3, .ds = zb}};
+	struct dbl_build_opts o = {.generation = 1, .now = 1000, .release_entries = true};
 	struct dbl_build_stats st;
 	struct dbl_db *db;
 
@@ -679,6 +683,7 @@ static void test_release_addrs(void)
 	shared->ip6[shared->nip6++] = (struct dbl_ip6ent){.lo = {0x20, 0x01, 0x0d, 0xb8},
 	                                                  .hi = {0x20, 0x01, 0x0d, 0xb8, 0xff}};
 	fix_addname(dn, "listed.example", false, fix_val(dn, 4, NULL));
+	fix_addname(both, "both.example", false, fix_val(both, 6, NULL));
 	acl->nsubs = 0; /* as the acl parser leaves it: read by the ACL step only */
 	fix_add4(acl, fix_ip(192, 0, 2, 0), fix_ip(192, 0, 2, 255), 24, fix_val(acl, 5, "refuse"));
 	CHECK(dbl_wname_from_text(&z[0].name, "a.test", 6) == 0);
@@ -688,6 +693,7 @@ static void test_release_addrs(void)
 	check_release_answers(db);
 	drop_tmp(db, path, dir);
 	CHECK(solo->ip4 != NULL && solo->nip4 == 1 && shared->nip4 == 1 && shared->nip6 == 1);
+	CHECK(dn->nnames == 1 && both->nnames == 1 && both->names != NULL);
 
 	strcpy(dir, "/tmp/dbl-test-release-XXXXXX");
 	CHECK(mkdtemp(dir) != NULL);
@@ -696,16 +702,17 @@ static void test_release_addrs(void)
 	CHECK(solo->ip4 == NULL && solo->nip4 == 0);
 	CHECK(shared->ip4 == NULL && shared->nip4 == 0 && shared->ip6 == NULL && shared->nip6 == 0);
 	CHECK(acl->ip4 == NULL && acl->nip4 == 0);
-	CHECK(dn->nnames == 1 && dn->names[0].key != NULL);
-	CHECK_INT(st.entries, 1 + 2 + 1 + 2); /* counted before anything was freed */
+	CHECK(dn->names == NULL && dn->nnames == 0 && both->names == NULL && both->nnames == 0);
+	CHECK_INT(st.entries, 1 + 2 + 1 + 1 + 2 + 1); /* counted before anything was freed */
 	CHECK_INT(dbl_db_open_file(&db, path), 0);
 	check_release_answers(db);
 	drop_tmp(db, path, dir);
 	fix_ds_free(solo);
 	fix_ds_free(shared);
 	fix_ds_free(dn);
+	fix_ds_free(both);
 	fix_ds_free(acl);
 }
 
 TEST_MAIN(test_roundtrip, test_adjacent_datasets, test_namekey, test_sweep_order, test_sweep_model,
-          test_build_model, test_sweep_merge_chunks, test_release_addrs)
+          test_build_model, test_sweep_merge_chunks, test_release_entries)

@@ -128,7 +128,7 @@ static void test_sorted_and_grouped(void)
 			fix_addname(ds[1], t, false, 0);
 	}
 	dbl_intern_init(&in);
-	CHECK_INT(dbl_names_build(ds, 2, &in, collect, &o), 0);
+	CHECK_INT(dbl_names_build(ds, 2, NULL, &in, collect, &o), 0);
 	only0 = want_vsid(&in, ds, (bool[]){true, false}, 2);
 	only1 = want_vsid(&in, ds, (bool[]){false, true}, 2);
 	both = want_vsid(&in, ds, (bool[]){true, true}, 2);
