@@ -90,9 +90,11 @@ static bool is_acl(const struct dbl_dsdata *ds)
 	return strcmp(ds->type, "acl") == 0;
 }
 
-/* Fill zone record z (scopes get ids from *next_scope) from bz. */
+/* Fill zone record z from bz. Scope ids are left 0 and acl_scope 1 when
+ * the zone has a client ACL: number_scopes gives both their ids at the
+ * zone's turn. */
 static int make_zone(struct dbl_zone *z, const struct dbl_build_zone *bz, uint32_t id,
-                     uint32_t *next_scope, const struct dbl_build_opts *o)
+                     const struct dbl_build_opts *o)
 {
 	time_t newest = 0;
 	bool has_acl = false;
@@ -105,7 +107,6 @@ static int make_zone(struct dbl_zone *z, const struct dbl_build_zone *bz, uint32
 	z->loaded = (uint64_t)o->now;
 	/* The apex scope always exists, so scopes[0] is "". */
 	z->nscopes = 1;
-	z->scopes[0].id = (*next_scope)++;
 	for (size_t d = 0; d < bz->nds; d++) {
 		const struct dbl_dsdata *ds = bz->ds[d];
 		if (is_acl(ds)) {
@@ -138,7 +139,6 @@ static int make_zone(struct dbl_zone *z, const struct dbl_build_zone *bz, uint32
 					return DBL_ETOOBIG;
 				}
 				sc = &z->scopes[z->nscopes++];
-				sc->id = (*next_scope)++;
 				sc->sublen = sub->len;
 				memcpy(sc->sub, sub->b, sub->len);
 				sc->nlabels = (uint8_t)dbl_rel_labels(sub->b, sub->len);
@@ -153,9 +153,8 @@ static int make_zone(struct dbl_zone *z, const struct dbl_build_zone *bz, uint32
 				sc->flags |= DBL_SCOPE_DNSET;
 		}
 	}
-	/* After the zone's scopes: ids ascend in write order. */
 	if (has_acl)
-		z->acl_scope = (*next_scope)++;
+		z->acl_scope = 1; /* numbered by number_scopes */
 	/* rbldnsd: SOA serial 0 = newest mtime of the zone's files; TTL 0 =
 	 * the server default. */
 	if (z->soa.present && z->soa.serial == 0)
@@ -487,10 +486,8 @@ static int build_addrs(struct dbl_bwriter *w, struct dbl_intern *in, struct dbl_
 static int zone_record(struct dbl_zone *zr, const struct dbl_build_zone *bz, size_t i,
                        const struct dbl_build_opts *o)
 {
-	uint32_t unnumbered = 1;
-
 	if (!bz->copy_zone)
-		return make_zone(zr, bz, (uint32_t)i + 1, &unnumbered, o);
+		return make_zone(zr, bz, (uint32_t)i + 1, o);
 	*zr = *bz->copy_zone;
 	zr->id = (uint32_t)i + 1;
 	return 0;
