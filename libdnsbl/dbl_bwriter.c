@@ -1,5 +1,6 @@
 /* dbl_bwriter.c - the writer of one generation file (see dbl_bwriter.h). */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -14,6 +15,19 @@ static void cursor_drop(struct dbl_bwriter *w)
 	if (w->cur)
 		mdb_cursor_close(w->cur);
 	w->cur = NULL;
+}
+
+/* After a partial commit: start writing the file's dirty pages to disk
+ * now (SYNC_FILE_RANGE_WRITE: queued, not waited for), while the build
+ * goes on, so the sync before publish (dbl_bwriter_finish) finds little
+ * left: at scale 10 that fdatasync waited 0.16 s for 517 MB. Advice only:
+ * an error here is the final sync's to report. */
+static void start_writeback(struct dbl_bwriter *w)
+{
+	int fd;
+
+	if (mdb_env_get_fd(w->env, &fd) == 0)
+		(void)sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
 }
 
 /* One cursor kept across puts: mdb_put opens a fresh cursor per call, and
@@ -42,8 +56,10 @@ int dbl_bwriter_put(struct dbl_bwriter *w, MDB_dbi dbi, const void *k, size_t kl
 		cursor_drop(w);
 		rc = mdb_txn_commit(w->txn);
 		w->txn = NULL;
-		if (rc == 0)
+		if (rc == 0) {
+			start_writeback(w);
 			rc = mdb_txn_begin(w->env, NULL, 0, &w->txn);
+		}
 		return dbl_err_from_mdb(rc);
 	}
 	return 0;
