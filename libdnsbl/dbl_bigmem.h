@@ -37,4 +37,10 @@ void dbl_big_free(void *p, size_t size);
  * at least upto bytes; start with *done = 0. */
 void dbl_big_drop_read(void *base, size_t upto, size_t *done);
 
+/* Bytes read between two dbl_big_drop_read calls in a loop over an array:
+ * 1 MiB, one madvise per 256 pages (320 calls for the 320 MB of XBL-like
+ * entries at scale 10). A loop over items of size S calls it when
+ * (i + 1) % (DBL_DROP_STEP / S) == 0. */
+#define DBL_DROP_STEP ((size_t)1 << 20)
+
 #endif

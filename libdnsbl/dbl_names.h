@@ -31,7 +31,8 @@ typedef int (*dbl_namerec_fn)(void *ctx, const uint8_t *key, uint8_t keylen, uin
  * after this call; when ds[d]'s keys are in its pool (parser output),
  * the entry array is then freed (names NULL, nnames 0) as soon as the
  * merge has its own copy (the keys and the values stay): 96 MB at scale
- * 10, held through the sort otherwise. Returns 0, -ENOMEM / DBL_ETOOBIG, or fn's nonzero return. */
+ * 10, held through the sort otherwise. Returns 0, -ENOMEM / DBL_ETOOBIG, or
+ * fn's nonzero return. */
 int dbl_names_build(struct dbl_dsdata *const *ds, size_t nds, const bool *release,
                     struct dbl_intern *in, dbl_namerec_fn fn, void *ctx);
 

@@ -131,9 +131,6 @@ void dbl_bucket16_index(struct dbl_bucket16 *b)
 	memcpy(b->pos, b->start, sizeof b->pos);
 }
 
-/* Entries between two give-backs of src's read pages: 1 MiB. */
-#define CONSUME_STEP 65536
-
 int dbl_sort_ip4ent(struct dbl_ip4ent *src, size_t n, struct dbl_ip4ord *out, bool consume)
 {
 	size_t start[(1u << TOP_BITS) + 1] = {0}, pos[1u << TOP_BITS], max = 0, done = 0;
@@ -153,7 +150,7 @@ int dbl_sort_ip4ent(struct dbl_ip4ent *src, size_t n, struct dbl_ip4ord *out, bo
 		const struct dbl_ip4ent *x = &src[i];
 		out[pos[x->lo >> LOW_BITS]++] =
 		    (struct dbl_ip4ord){x->lo, x->hi, x->vid, (uint32_t)i};
-		if (consume && (i + 1) % CONSUME_STEP == 0)
+		if (consume && (i + 1) % (DBL_DROP_STEP / sizeof *src) == 0)
 			dbl_big_drop_read(src, (i + 1) * sizeof *src, &done);
 	}
 	if (consume)
