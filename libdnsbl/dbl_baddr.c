@@ -11,7 +11,6 @@
 #include "dbl_ip4blk.h"
 #include "dbl_schema.h"
 #include "dbl_sweep.h"
-#include "dbl_tupmap.h"
 #include "dbl_vset.h"
 
 /* The scope's datasets as lists of segments in per (the k-way merge's
@@ -57,41 +56,46 @@ static int addr_vset_encode(struct dbl_intern *in, struct dbl_vset_buf *vb, stru
  * share one), and encoding + hashing it again per segment was a tenth of
  * the load time. Every other segment (an XBL address inside a PBL range,
  * or inside both a PBL range and an SBL block) is looked up by its list of
- * (dataset, value) words in a tuple map: the answer depends on nothing
- * else, and at scale 10 encoding and interning each such segment again
- * was the largest user-space cost of the load (dbl_intern_blob and its
- * memcmp, 12 % of the samples). The ids are what dbl_intern returns, so
- * the file is unchanged. */
+ * (dataset, value) words in a small table of tuples seen lately: the
+ * answer depends on nothing else, and at scale 10 encoding and interning
+ * each such segment again was the largest user-space cost of the load
+ * (dbl_intern_blob and its memcmp, 12 % of the samples). The ids are what
+ * dbl_intern returns, so the file is the same with or without the table.
+ *
+ * The table is direct-mapped, indexed by a multiplicative hash of the
+ * words: in address order the same few combinations recur close together
+ * (inside a PBL range, XBL addresses and the gaps between them; where PBL
+ * ranges overlap, the tuples of XBL and the two PBL codes; inside one SBL
+ * block, its value with each of those). At scale 10, 643 k distinct tuples
+ * and 72 k lookups of a tuple the table no longer held (encoded and
+ * interned again) against 23.8 M segments; a map of every tuple behind it
+ * (a tuple map, until this table replaced it) cost more to fill (a 32 MB
+ * table growing in fresh memory, a cache miss per insert: 275 of 5,500
+ * samples of the address phase) than those 72 k encodings. 1024 x 32
+ * bytes: it stays in the L1 and L2 caches. */
 #define VWORD_VID_MAX (1u << 24) /* vid in the low 24 bits, dataset in the top 8 */
+#define VFRONT_BITS   10
+#define VFRONT_MAXLEN 6 /* longer tuples (none in real zones) are encoded each time */
 
-/* The two tuples looked up last, in front of the map: in address order
- * the same few combinations alternate (inside one SBL block and PBL range,
- * XBL addresses and the gaps between them), and comparing a few words
- * costs less than hashing and probing a table of 750 k at scale 10. */
-#define VMEMO_SLOTS 2
-
-struct vmemo {
-	uint32_t key[DBL_TUPMAP_MAXLEN];
+struct vfront {
+	uint32_t key[VFRONT_MAXLEN];
 	uint32_t len, vsid; /* len 0: empty */
 };
 
 struct vcache {
 	uint32_t *v[256];
-	struct dbl_tupmap multi;
-	struct vmemo memo[VMEMO_SLOTS];
-	unsigned memo_next;
+	struct vfront front[1u << VFRONT_BITS];
 };
 
 static void vcache_free(struct vcache *c)
 {
 	for (size_t d = 0; d < 256; d++)
 		free(c->v[d]);
-	dbl_tupmap_free(&c->multi);
 }
 
 /* The (dataset, value) words of a segment covered by several values, in
- * key[0..*n); *n = 0 when they do not fit the tuple map (a vid over 24
- * bits, or more values than a tuple holds). */
+ * key[0..*n); *n = 0 when they do not fit a table entry (a vid over 24
+ * bits, or more than VFRONT_MAXLEN values). */
 static void multi_key(const struct dbl_swout *per, const struct dslists *L, const int32_t *refs,
                       uint32_t nrefs, uint32_t *key, size_t *n)
 {
@@ -100,7 +104,7 @@ static void multi_key(const struct dbl_swout *per, const struct dslists *L, cons
 		const struct dbl_swseg s = dbl_swout_get(per, (size_t)refs[r]);
 		for (uint32_t j = 0; j < s.count; j++) {
 			uint32_t vid = (uint32_t)per->pool[s.first + j];
-			if (vid >= VWORD_VID_MAX || *n == DBL_TUPMAP_MAXLEN) {
+			if (vid >= VWORD_VID_MAX || *n == VFRONT_MAXLEN) {
 				*n = 0;
 				return;
 			}
@@ -109,9 +113,9 @@ static void multi_key(const struct dbl_swout *per, const struct dslists *L, cons
 	}
 }
 
-/* a[0..n) == b[0..n): the memo's tuples are two or three words, and
- * memcmp's call cost more than the compare (23.8 M segments at scale 10
- * are looked up here; memcmp under dbl_build_addr was 2.8 % of a load). */
+/* a[0..n) == b[0..n): the tuples are two or three words, and memcmp's
+ * call cost more than the compare (23.8 M segments at scale 10 are looked
+ * up here; memcmp under dbl_build_addr was 2.8 % of a load). */
 static inline bool words_eq(const uint32_t *a, const uint32_t *b, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
@@ -120,18 +124,28 @@ static inline bool words_eq(const uint32_t *a, const uint32_t *b, size_t n)
 	return true;
 }
 
-/* The cache slot for a segment's vsid (*slot = 0: not known yet), or NULL
- * when the cache does not apply; key and n as multi_key (n = 0 for a single
- * value). */
+/* The table entry for key[0..n) (1 <= n <= VFRONT_MAXLEN). */
+static struct vfront *front_slot(struct vcache *vc, const uint32_t *key, size_t n)
+{
+	uint32_t h = (uint32_t)n;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ key[i]) * 0x9E3779B1u; /* 2^32 / golden ratio: Knuth's multiplier */
+	return &vc->front[h >> (32 - VFRONT_BITS)];
+}
+
+/* The cache slot holding a segment's vsid (*slot = 0: not known yet), or
+ * *slot = NULL when the segment's vsid is not cached (then *fill: the
+ * table entry to give it once known, or NULL). */
 static int vcache_slot(struct vcache *vc, const struct dbl_bscope *bs, const struct dbl_swout *per,
                        const struct dslists *L, const int32_t *refs, uint32_t nrefs, uint32_t *key,
-                       size_t *n, uint32_t **slot)
+                       size_t *n, uint32_t **slot, struct vfront **fill)
 {
 	const struct dbl_swseg s0 = dbl_swout_get(per, (size_t)refs[0]);
-	int rc;
+	struct vfront *f;
 
 	*slot = NULL;
-	*n = 0;
+	*fill = NULL;
 	if (nrefs == 1 && s0.count == 1) {
 		uint32_t d = ref_ds(L, refs[0]);
 		int32_t vid = per->pool[s0.first];
@@ -141,18 +155,14 @@ static int vcache_slot(struct vcache *vc, const struct dbl_bscope *bs, const str
 		return 0;
 	}
 	multi_key(per, L, refs, nrefs, key, n);
-	for (unsigned i = 0; *n && i < VMEMO_SLOTS; i++) {
-		struct vmemo *m = &vc->memo[i];
-		if (m->len == *n && words_eq(m->key, key, *n)) {
-			*slot = &m->vsid;
-			*n = 0; /* already memoised */
-			return 0;
-		}
-	}
 	if (*n == 0)
 		return 0;
-	rc = dbl_tupmap_find(&vc->multi, key, *n, slot);
-	return rc;
+	f = front_slot(vc, key, *n);
+	if (f->len == *n && words_eq(f->key, key, *n))
+		*slot = &f->vsid;
+	else
+		*fill = f;
+	return 0;
 }
 
 /* The value set of one merged segment, through the cache where it applies. */
@@ -160,25 +170,25 @@ static int addr_vset(struct dbl_intern *in, struct dbl_vset_buf *vb, struct dbl_
                      const struct dbl_swout *per, const struct dslists *L, const int32_t *refs,
                      uint32_t nrefs, struct vcache *vc, uint32_t *vsid)
 {
-	uint32_t *slot, key[DBL_TUPMAP_MAXLEN];
-	size_t n;
-	int rc = vcache_slot(vc, bs, per, L, refs, nrefs, key, &n, &slot);
+	uint32_t *slot, key[VFRONT_MAXLEN];
+	struct vfront *fill;
+	size_t n = 0;
+	int rc = vcache_slot(vc, bs, per, L, refs, nrefs, key, &n, &slot, &fill);
 
 	if (rc)
 		return rc;
 	if (slot && *slot) {
 		*vsid = *slot;
-	} else {
-		if ((rc = addr_vset_encode(in, vb, bs, per, L, refs, nrefs, vsid)) != 0)
-			return rc;
-		if (slot)
-			*slot = *vsid;
+		return 0;
 	}
-	if (n) { /* a tuple from the map: remember it in front */
-		struct vmemo *m = &vc->memo[vc->memo_next++ % VMEMO_SLOTS];
-		memcpy(m->key, key, n * sizeof *key);
-		m->len = (uint32_t)n;
-		m->vsid = *vsid;
+	if ((rc = addr_vset_encode(in, vb, bs, per, L, refs, nrefs, vsid)) != 0)
+		return rc;
+	if (slot)
+		*slot = *vsid;
+	if (fill) { /* a tuple not in the table: it takes the entry */
+		memcpy(fill->key, key, n * sizeof *key);
+		fill->len = (uint32_t)n;
+		fill->vsid = *vsid;
 	}
 	return 0;
 }

@@ -1,7 +1,6 @@
 /* dbl_hash.h - the loader's one hash for in-memory tables (value-set
- * interning, dbl_intern.c; value tuples, dbl_tupmap.c; the parser's raw
- * values, dbl_value.c). Not stored
- * anywhere: tables are rebuilt per load, so it may change freely.
+ * interning, dbl_intern.c; the parser's raw values, dbl_value.c). Not
+ * stored anywhere: tables are rebuilt per load, so it may change freely.
  *
  * Multiply-xorshift, eight bytes per step: value sets are about a hundred
  * bytes, and a byte-at-a-time hash over 750 k of them at scale 10 was most

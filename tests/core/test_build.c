@@ -518,6 +518,81 @@ static void test_build_model(void)
 	build_model(DBL_MERGE_FIRST, true);
 }
 
+/* Three merged datasets of 30 values each over 12,000 addresses: the
+ * address build caches a merged segment's vsid by its (dataset, value)
+ * list in a table of 1024 entries, and here more distinct lists occur than
+ * it holds (checked), so entries are reused and lists recur after being
+ * evicted. Every address must answer what the model gives: each dataset's
+ * covering values in file order, datasets in zone order. */
+#define CMB_DS  3
+#define CMB_VAL 30
+#define CMB_N   1500
+#define CMB_U   12000
+
+static void test_many_combinations(void)
+{
+	struct dbl_dsdata *ds[CMB_DS];
+	struct dbl_build_zone z = {.nds = CMB_DS, .ds = ds};
+	static struct dbl_swent e[CMB_DS][CMB_N];
+	static uint32_t a[CMB_DS][CMB_N], b[CMB_DS][CMB_N], seen[CMB_U];
+	uint32_t base = fix_ip(10, 1, 0, 0), nseen = 0, scope;
+	char dir[] = "/tmp/dbl-test-combos-XXXXXX", path[256];
+	struct dbl_db *db;
+	struct dbl_rtxn r;
+
+	for (int d = 0; d < CMB_DS; d++) {
+		ds[d] = fix_ds_new("ip4set", DBL_MERGE_UNION);
+		ds[d]->values = realloc(ds[d]->values, CMB_VAL * sizeof *ds[d]->values);
+		ds[d]->ip4 = realloc(ds[d]->ip4, CMB_N * sizeof *ds[d]->ip4);
+		memset(ds[d]->values, 0, CMB_VAL * sizeof *ds[d]->values);
+		for (unsigned v = 0; v < CMB_VAL; v++)
+			fix_val(ds[d], 2 + (unsigned)d * CMB_VAL + v, NULL);
+		for (size_t i = 0; i < CMB_N; i++) {
+			a[d][i] = fix_rnd(CMB_U);
+			b[d][i] = a[d][i] + fix_rnd(12);
+			if (b[d][i] >= CMB_U)
+				b[d][i] = CMB_U - 1;
+			e[d][i] = (struct dbl_swent){a[d][i], b[d][i], (uint32_t)i, 24,
+			                             (int32_t)fix_rnd(CMB_VAL)};
+			fix_add4(ds[d], base + a[d][i], base + b[d][i], 24, e[d][i].pay);
+		}
+	}
+	CHECK(dbl_wname_from_text(&z.name, "combos.test", 11) == 0);
+	db = build_tmp(dir, path, sizeof path, &z, 1);
+	CHECK_INT(dbl_rtxn_begin(&r, db), 0);
+	scope = db->cat.zones[0].scopes[0].id;
+	for (uint32_t x = 0; x < CMB_U; x++) {
+		char ws[512] = "", got[512];
+		uint32_t vs;
+		for (int d = 0; d < CMB_DS; d++) {
+			int32_t want[CMB_N];
+			int n = model(e[d], a[d], b[d], CMB_N, DBL_MERGE_UNION, x, want);
+			for (int j = 0; j < n; j++)
+				sprintf(ws + strlen(ws), "%s%d", ws[0] ? "," : "",
+				        2 + d * CMB_VAL + want[j]);
+		}
+		snprintf(got, sizeof got, "%s", look4(&r, scope, base + x));
+		if (strcmp(got, ws[0] ? ws : "-") != 0) {
+			fprintf(stderr, "10.1.%u.%u: got %s, want %s\n", x >> 8, x & 255, got,
+			        ws[0] ? ws : "-");
+			CHECK(0);
+			break;
+		}
+		if (dbl_lookup_ip4(&r, scope, base + x, &vs) == 0 && strchr(got, ',')) {
+			bool dup = false;
+			for (uint32_t i = 0; i < nseen && !dup; i++)
+				dup = seen[i] == vs;
+			if (!dup)
+				seen[nseen++] = vs;
+		}
+	}
+	CHECK(nseen > 2 * 1024); /* more lists than the table holds */
+	dbl_rtxn_end(&r);
+	drop_tmp(db, path, dir);
+	for (int d = 0; d < CMB_DS; d++)
+		fix_ds_free(ds[d]);
+}
+
 /* The incremental merge of per-dataset segment lists: every point is
  * covered by exactly the input segments that contain it, in list order,
  * and the result does not depend on the chunk size (build_addr writes it
@@ -715,4 +790,4 @@ static void test_release_entries(void)
 }
 
 TEST_MAIN(test_roundtrip, test_adjacent_datasets, test_namekey, test_sweep_order, test_sweep_model,
-          test_build_model, test_sweep_merge_chunks, test_release_entries)
+          test_build_model, test_many_combinations, test_sweep_merge_chunks, test_release_entries)
