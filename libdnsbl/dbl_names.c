@@ -130,16 +130,16 @@ static int sort_entries(struct nent **e, size_t n)
 	struct dbl_bucket16 *b = calloc(1, sizeof *b);
 	struct nent *s = malloc(n * sizeof *s), *tmp = NULL;
 	struct dbl_keyidx *k = NULL;
-	size_t done = 0;
+	size_t done = 0, max;
 	int rc = -ENOMEM;
 
 	if (!b || !s || n > UINT32_MAX)
 		goto out;
 	for (size_t i = 0; i < n; i++)
 		b->start[((*e)[i].head >> 48) + 1]++;
-	dbl_bucket16_index(b);
-	if (!(k = malloc((b->max ? b->max : 1) * sizeof *k)) ||
-	    !(tmp = malloc((b->max ? b->max : 1) * sizeof *tmp)))
+	max = dbl_bucket_index(b->start, b->pos, 65536);
+	if (!(k = malloc((max ? max : 1) * sizeof *k)) ||
+	    !(tmp = malloc((max ? max : 1) * sizeof *tmp)))
 		goto out;
 	for (size_t i = 0; i < n; i++) {
 		s[b->pos[(*e)[i].head >> 48]++] = (*e)[i];

@@ -120,30 +120,27 @@ static void sort_low(struct dbl_ip4ord *b, size_t m, struct dbl_ip4ord *tmp)
 	}
 }
 
-void dbl_bucket16_index(struct dbl_bucket16 *b)
+size_t dbl_bucket_index(size_t *start, size_t *pos, size_t nb)
 {
-	b->max = 0;
-	for (size_t d = 0; d < 65536; d++) {
-		if (b->start[d + 1] > b->max)
-			b->max = b->start[d + 1];
-		b->start[d + 1] += b->start[d];
+	size_t max = 0;
+
+	for (size_t d = 0; d < nb; d++) {
+		if (start[d + 1] > max)
+			max = start[d + 1];
+		start[d + 1] += start[d];
 	}
-	memcpy(b->pos, b->start, sizeof b->pos);
+	memcpy(pos, start, nb * sizeof *pos);
+	return max;
 }
 
 int dbl_sort_ip4ent(struct dbl_ip4ent *src, size_t n, struct dbl_ip4ord *out, bool consume)
 {
-	size_t start[(1u << TOP_BITS) + 1] = {0}, pos[1u << TOP_BITS], max = 0, done = 0;
+	size_t start[(1u << TOP_BITS) + 1] = {0}, pos[1u << TOP_BITS], max, done = 0;
 	struct dbl_ip4ord *tmp;
 
 	for (size_t i = 0; i < n; i++)
 		start[(src[i].lo >> LOW_BITS) + 1]++;
-	for (size_t d = 0; d < 1u << TOP_BITS; d++) {
-		if (start[d + 1] > max)
-			max = start[d + 1];
-		start[d + 1] += start[d];
-		pos[d] = start[d];
-	}
+	max = dbl_bucket_index(start, pos, 1u << TOP_BITS);
 	if (!(tmp = malloc((max ? max : 1) * sizeof *tmp)))
 		return -ENOMEM;
 	for (size_t i = 0; i < n; i++) {

@@ -122,18 +122,20 @@ struct dbl_keyidx {
 	uint32_t idx;
 };
 int dbl_sort_keyed(struct dbl_keyidx *v, size_t n);
-/* The first pass of the loader's large sorts: a stable scatter by a
- * 16-bit digit. Count each item with start[digit + 1]++ (the struct
- * zeroed), call dbl_bucket16_index, then put item i at pos[digit]++;
- * bucket d is [start[d], start[d + 1]). Caller-owned; 1 MB, so allocate
- * it (calloc). */
+/* The first pass of the loader's large sorts: a stable scatter into nb
+ * buckets by a digit. Count each item with start[digit + 1]++ (start[0 ..
+ * nb] zeroed first), call dbl_bucket_index, then put item i at
+ * pos[digit]++; bucket d is [start[d], start[d + 1]). Turns the counts
+ * into bucket starts, copies them to pos[0 .. nb) and returns the largest
+ * bucket's size. Both arrays are the caller's. */
+size_t dbl_bucket_index(size_t *start, size_t *pos, size_t nb);
+
+/* Room for a scatter by a 16-bit digit (the name sort's first pass): 1 MB,
+ * so allocate it (calloc). */
 struct dbl_bucket16 {
 	size_t start[65537];
 	size_t pos[65536];
-	size_t max; /* the largest bucket's size */
 };
-/* Turn the counts into bucket starts; set max and pos. */
-void dbl_bucket16_index(struct dbl_bucket16 *b);
 
 /* An IPv4 entry with its position in the dataset (ord). */
 struct dbl_ip4ord {
