@@ -263,8 +263,8 @@ static int ip4_sorted(struct dbl_dsdata *ds, size_t n, struct dbl_ip4ord *r, boo
 	for (size_t i = 0; i < n; i++) {
 		const struct dbl_ip4ent *x = &ds->ip4[i];
 		r[i] = (struct dbl_ip4ord){x->lo, x->hi, x->vid, (uint32_t)i};
-		if (release && (i + 1) % (DBL_DROP_STEP / sizeof *x) == 0)
-			dbl_big_drop_read(ds->ip4, (i + 1) * sizeof *x, &done);
+		if (release)
+			dbl_big_drop_item(ds->ip4, i, sizeof *x, &done);
 	}
 	return 0;
 }

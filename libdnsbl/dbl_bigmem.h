@@ -39,8 +39,16 @@ void dbl_big_drop_read(void *base, size_t upto, size_t *done);
 
 /* Bytes read between two dbl_big_drop_read calls in a loop over an array:
  * 1 MiB, one madvise per 256 pages (320 calls for the 320 MB of XBL-like
- * entries at scale 10). A loop over items of size S calls it when
- * (i + 1) % (DBL_DROP_STEP / S) == 0. */
+ * entries at scale 10). */
 #define DBL_DROP_STEP ((size_t)1 << 20)
+
+/* In a loop over the items of base (size bytes each) read in order: after
+ * reading item i, give the pages read so far back once per DBL_DROP_STEP
+ * bytes (dbl_big_drop_read; same rules, *done starts at 0). */
+static inline void dbl_big_drop_item(void *base, size_t i, size_t size, size_t *done)
+{
+	if ((i + 1) % (DBL_DROP_STEP / size) == 0)
+		dbl_big_drop_read(base, (i + 1) * size, done);
+}
 
 #endif

@@ -143,8 +143,7 @@ static int sort_entries(struct nent **e, size_t n)
 		goto out;
 	for (size_t i = 0; i < n; i++) {
 		s[b->pos[(*e)[i].head >> 48]++] = (*e)[i];
-		if ((i + 1) % (DBL_DROP_STEP / sizeof **e) == 0)
-			dbl_big_drop_read(*e, (i + 1) * sizeof **e, &done);
+		dbl_big_drop_item(*e, i, sizeof **e, &done);
 	}
 	free(*e);
 	*e = s;

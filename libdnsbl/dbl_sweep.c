@@ -147,8 +147,8 @@ int dbl_sort_ip4ent(struct dbl_ip4ent *src, size_t n, struct dbl_ip4ord *out, bo
 		const struct dbl_ip4ent *x = &src[i];
 		out[pos[x->lo >> LOW_BITS]++] =
 		    (struct dbl_ip4ord){x->lo, x->hi, x->vid, (uint32_t)i};
-		if (consume && (i + 1) % (DBL_DROP_STEP / sizeof *src) == 0)
-			dbl_big_drop_read(src, (i + 1) * sizeof *src, &done);
+		if (consume)
+			dbl_big_drop_item(src, i, sizeof *src, &done);
 	}
 	if (consume)
 		dbl_big_drop_read(src, n * sizeof *src, &done);
