@@ -309,10 +309,11 @@ static void fill_entries(struct dbl_swent *e, const struct dbl_dsdata *ds, int f
 	for (size_t j = 0; j < n; j++) {
 		if (fam == 4) {
 			uint8_t prio = (uint8_t)prio4;
-			if (prio4 < 0 && j + DBL_PREFETCH_AHEAD < n)
-				__builtin_prefetch(&ds->ip4[r[j + DBL_PREFETCH_AHEAD].ord]);
-			if (prio4 < 0)
+			if (prio4 < 0) {
+				if (j + DBL_PREFETCH_AHEAD < n)
+					__builtin_prefetch(&ds->ip4[r[j + DBL_PREFETCH_AHEAD].ord]);
 				prio = ds->ip4[r[j].ord].prio;
+			}
 			e[j] = (struct dbl_swent){r[j].lo, r[j].hi, r[j].ord, prio, r[j].vid};
 		} else {
 			const struct dbl_ip6ent *x = &ds->ip6[j];
