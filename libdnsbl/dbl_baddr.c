@@ -158,6 +158,8 @@ static int vcache_slot(struct vcache *vc, const struct dbl_bscope *bs, const str
 	if (*n == 0)
 		return 0;
 	f = front_slot(vc, key, *n);
+	/* The length too: a longer list shares its first words with its
+	 * prefix (test_build.c::test_prefix_lists). */
 	if (f->len == *n && words_eq(f->key, key, *n))
 		*slot = &f->vsid;
 	else

@@ -593,6 +593,67 @@ static void test_many_combinations(void)
 		fix_ds_free(ds[d]);
 }
 
+/* A list of values followed at once by its own prefix: address x holds
+ * (d0 p, d1 q, d2 r), x + 1 only (d0 p, d1 q), x + 2 nothing. The table
+ * entry of a 3-word list also matches the first two words of the next
+ * lookup, so wherever the two lists share an entry (about one pair in
+ * 1024; 10,000 distinct pairs make that certain whatever the hash) only
+ * the entry's length tells them apart: without it x + 1 answers x's three
+ * values. */
+#define PFX_VAL 40
+#define PFX_N   10000
+
+static void test_prefix_lists(void)
+{
+	struct dbl_dsdata *ds[3];
+	struct dbl_build_zone z = {.nds = 3, .ds = ds};
+	uint32_t base = fix_ip(10, 2, 0, 0), scope;
+	char dir[] = "/tmp/dbl-test-prefix-XXXXXX", path[256];
+	struct dbl_db *db;
+	struct dbl_rtxn r;
+
+	for (int d = 0; d < 3; d++) {
+		ds[d] = fix_ds_new("ip4set", DBL_MERGE_UNION);
+		ds[d]->values = realloc(ds[d]->values, PFX_VAL * sizeof *ds[d]->values);
+		ds[d]->ip4 = realloc(ds[d]->ip4, PFX_N * sizeof *ds[d]->ip4);
+		memset(ds[d]->values, 0, PFX_VAL * sizeof *ds[d]->values);
+		for (unsigned v = 0; v < PFX_VAL; v++)
+			fix_val(ds[d], 2 + (unsigned)d * PFX_VAL + v, NULL);
+	}
+	for (uint32_t i = 0; i < PFX_N; i++) { /* (p, q, r) distinct for every i */
+		uint32_t x = base + 3 * i;
+		fix_add4(ds[0], x, x + 1, 24, (int32_t)(i % PFX_VAL));
+		fix_add4(ds[1], x, x + 1, 24, (int32_t)(i / PFX_VAL % PFX_VAL));
+		fix_add4(ds[2], x, x, 24, (int32_t)(i / (PFX_VAL * PFX_VAL)));
+	}
+	CHECK(dbl_wname_from_text(&z.name, "prefix.test", 11) == 0);
+	db = build_tmp(dir, path, sizeof path, &z, 1);
+	CHECK_INT(dbl_rtxn_begin(&r, db), 0);
+	scope = db->cat.zones[0].scopes[0].id;
+	for (uint32_t i = 0; i < PFX_N; i++) {
+		unsigned p = 2 + i % PFX_VAL, q = 2 + PFX_VAL + i / PFX_VAL % PFX_VAL,
+		         s = 2 + 2 * PFX_VAL + i / (PFX_VAL * PFX_VAL);
+		char want[3][32];
+		snprintf(want[0], sizeof want[0], "%u,%u,%u", p, q, s);
+		snprintf(want[1], sizeof want[1], "%u,%u", p, q);
+		strcpy(want[2], "-");
+		for (uint32_t k = 0; k < 3; k++) {
+			const char *got = look4(&r, scope, base + 3 * i + k);
+			if (strcmp(got, want[k]) != 0) {
+				fprintf(stderr, "pair %u, address +%u: got %s, want %s\n", i, k,
+				        got, want[k]);
+				CHECK(0);
+				i = PFX_N;
+				break;
+			}
+		}
+	}
+	dbl_rtxn_end(&r);
+	drop_tmp(db, path, dir);
+	for (int d = 0; d < 3; d++)
+		fix_ds_free(ds[d]);
+}
+
 /* The incremental merge of per-dataset segment lists: every point is
  * covered by exactly the input segments that contain it, in list order,
  * and the result does not depend on the chunk size (build_addr writes it
@@ -790,4 +851,5 @@ static void test_release_entries(void)
 }
 
 TEST_MAIN(test_roundtrip, test_adjacent_datasets, test_namekey, test_sweep_order, test_sweep_model,
-          test_build_model, test_many_combinations, test_sweep_merge_chunks, test_release_entries)
+          test_build_model, test_many_combinations, test_prefix_lists, test_sweep_merge_chunks,
+          test_release_entries)
