@@ -15,8 +15,9 @@
  * Cost: 12 bytes per interval (31 MB at scale 1, 470 MB at scale 10) plus
  * a directory of 1-2 bytes per interval (4 MiB at scale 1, 64 MiB at
  * scale 10) per scope of at least DBL_IP4IDX_DIR_MIN intervals, built once
- * when the generation is opened (two cursor walks of the ip4 key space:
- * one counts the listed runs, one fills).
+ * when the generation is opened (one cursor walk of the ip4 key space,
+ * into an array with room for DBL_IP4BLK_RUNS runs a record, of which
+ * only the filled rows are ever touched).
  *
  * Ownership: struct dbl_ip4idx is caller-owned (struct dbl_db embeds one);
  * dbl_ip4idx_build fills it with heap arrays that dbl_ip4idx_free
