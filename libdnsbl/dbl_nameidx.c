@@ -40,16 +40,36 @@ void dbl_nameidx_free(struct dbl_nameidx *x)
 	memset(x, 0, sizeof *x);
 }
 
-static void insert(struct dbl_nameidx *x, uint32_t e)
+/* Slot for entry e, whose key hashes to h: the first empty one from h. */
+static void place(struct dbl_nameidx *x, uint32_t e, uint64_t h)
 {
-	const struct dbl_nidx_ent *en = &x->ent[e];
-	uint64_t h = dbl_nameidx_hash(en->key, en->klen);
 	size_t i = (size_t)h & x->mask;
 
 	while (x->slot[i].entry)
 		i = (i + 1) & x->mask;
 	x->slot[i].tag = (uint32_t)(h >> 32);
 	x->slot[i].entry = e + 1;
+}
+
+/* Entries hashed ahead of their insert, their slot prefetched: each slot
+ * is a cache miss at random in a table of 2-4 slots an entry (128 MB at
+ * scale 10), and taken one at a time those misses were two thirds of the
+ * build (5.5 M entries, about 0.65 of 1.0 s). 16 misses in flight. */
+#define INSERT_AHEAD 16
+
+static void insert_all(struct dbl_nameidx *x)
+{
+	uint64_t h[INSERT_AHEAD];
+
+	for (size_t i = 0; i < x->n + INSERT_AHEAD; i++) {
+		if (i >= INSERT_AHEAD)
+			place(x, (uint32_t)(i - INSERT_AHEAD), h[i % INSERT_AHEAD]);
+		if (i < x->n) {
+			const struct dbl_nidx_ent *en = &x->ent[i];
+			h[i % INSERT_AHEAD] = dbl_nameidx_hash(en->key, en->klen);
+			__builtin_prefetch(&x->slot[h[i % INSERT_AHEAD] & x->mask], 1);
+		}
+	}
 }
 
 /* Length of the longest label prefix that keys a and b (scope(4) namekey)
@@ -145,8 +165,7 @@ int dbl_nameidx_build(struct dbl_nameidx *x, MDB_txn *txn, MDB_dbi dbi)
 		dbl_nameidx_free(x);
 		return rc;
 	}
-	for (size_t i = 0; i < n; i++)
-		insert(x, (uint32_t)i);
+	insert_all(x);
 	x->ready = true;
 	return 0;
 }
