@@ -518,6 +518,21 @@ static void test_build_model(void)
 	build_model(DBL_MERGE_FIRST, true);
 }
 
+/* Dataset d of a many-value test: an ip4set (union) of nval values whose A
+ * answers end in 2 + d * nval + v (distinct across datasets), with room
+ * for nip4 entries. */
+static struct dbl_dsdata *values_ds(int d, unsigned nval, size_t nip4)
+{
+	struct dbl_dsdata *ds = fix_ds_new("ip4set", DBL_MERGE_UNION);
+
+	ds->values = realloc(ds->values, nval * sizeof *ds->values);
+	ds->ip4 = realloc(ds->ip4, nip4 * sizeof *ds->ip4);
+	memset(ds->values, 0, nval * sizeof *ds->values);
+	for (unsigned v = 0; v < nval; v++)
+		fix_val(ds, 2 + (unsigned)d * nval + v, NULL);
+	return ds;
+}
+
 /* Three merged datasets of 30 values each over 12,000 addresses: the
  * address build caches a merged segment's vsid by its (dataset, value)
  * list in a table of 1024 entries, and here more distinct lists occur than
@@ -541,12 +556,7 @@ static void test_many_combinations(void)
 	struct dbl_rtxn r;
 
 	for (int d = 0; d < CMB_DS; d++) {
-		ds[d] = fix_ds_new("ip4set", DBL_MERGE_UNION);
-		ds[d]->values = realloc(ds[d]->values, CMB_VAL * sizeof *ds[d]->values);
-		ds[d]->ip4 = realloc(ds[d]->ip4, CMB_N * sizeof *ds[d]->ip4);
-		memset(ds[d]->values, 0, CMB_VAL * sizeof *ds[d]->values);
-		for (unsigned v = 0; v < CMB_VAL; v++)
-			fix_val(ds[d], 2 + (unsigned)d * CMB_VAL + v, NULL);
+		ds[d] = values_ds(d, CMB_VAL, CMB_N);
 		for (size_t i = 0; i < CMB_N; i++) {
 			a[d][i] = fix_rnd(CMB_U);
 			b[d][i] = a[d][i] + fix_rnd(12);
@@ -612,14 +622,8 @@ static void test_prefix_lists(void)
 	struct dbl_db *db;
 	struct dbl_rtxn r;
 
-	for (int d = 0; d < 3; d++) {
-		ds[d] = fix_ds_new("ip4set", DBL_MERGE_UNION);
-		ds[d]->values = realloc(ds[d]->values, PFX_VAL * sizeof *ds[d]->values);
-		ds[d]->ip4 = realloc(ds[d]->ip4, PFX_N * sizeof *ds[d]->ip4);
-		memset(ds[d]->values, 0, PFX_VAL * sizeof *ds[d]->values);
-		for (unsigned v = 0; v < PFX_VAL; v++)
-			fix_val(ds[d], 2 + (unsigned)d * PFX_VAL + v, NULL);
-	}
+	for (int d = 0; d < 3; d++)
+		ds[d] = values_ds(d, PFX_VAL, PFX_N);
 	for (uint32_t i = 0; i < PFX_N; i++) { /* (p, q, r) distinct for every i */
 		uint32_t x = base + 3 * i;
 		fix_add4(ds[0], x, x + 1, 24, (int32_t)(i % PFX_VAL));
