@@ -11,7 +11,7 @@ import subprocess
 import sys
 import tempfile
 
-from checks import check, status
+from checks import check, load_zones, status
 
 ROUND = re.compile(r"^round (\d) (\S+): (\d+\.\d+) s \(user \d+\.\d+ s, system \d+\.\d+ s\)$")
 SUMMARY = re.compile(r"^(\S+): median (\d+\.\d+) s \((\d+\.\d+)-(\d+\.\d+)\), user")
@@ -26,11 +26,7 @@ def main():
     script, dnsbld, loader, zones = (os.path.abspath(a) for a in sys.argv[1:5])
     with tempfile.TemporaryDirectory() as tmp:
         db = os.path.join(tmp, "db")
-        specs = [ln.strip() for ln in open(os.path.join(zones, "zones.conf"))
-                 if ln.strip() and not ln.startswith("#")]
-        r = subprocess.run([loader, "--db", db] + specs, cwd=zones, capture_output=True,
-                           text=True, timeout=120)
-        check(r.returncode == 0, "dnsbl-load of the bundled zones: " + r.stderr)
+        load_zones(loader, zones, db)
 
         # The same binary twice: two binaries as far as the script knows.
         r = ab_open(script, "-r", "2", "--cpu", "0", "--name", "2.0.0.127.zen.local", "--db",

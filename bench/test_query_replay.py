@@ -12,7 +12,7 @@ import subprocess
 import sys
 import tempfile
 
-from checks import check, status
+from checks import check, load_zones, status
 
 LINE = re.compile(r"(\d+) queries x (\d+) rounds: (\d+) ns/query, (\d+) response bytes, "
                   r"hash ([0-9a-f]{16})")
@@ -33,11 +33,7 @@ def main():
     exe, loader, zones = (os.path.abspath(a) for a in sys.argv[1:4])
     with tempfile.TemporaryDirectory() as tmp:
         db = os.path.join(tmp, "db")
-        specs = [ln.strip() for ln in open(os.path.join(zones, "zones.conf"))
-                 if ln.strip() and not ln.startswith("#")]
-        r = subprocess.run([loader, "--db", db] + specs, cwd=zones, capture_output=True,
-                           text=True, timeout=120)
-        check(r.returncode == 0, "dnsbl-load of the bundled zones: " + r.stderr)
+        load_zones(loader, zones, db)
 
         def qfile(name, lines):
             path = os.path.join(tmp, name)
