@@ -37,6 +37,12 @@ void dbl_big_free(void *p, size_t size);
  * at least upto bytes; start with *done = 0. */
 void dbl_big_drop_read(void *base, size_t upto, size_t *done);
 
+/* Loops that read a large table at random in an order known ahead (items
+ * at sorted positions, hash slots of the next keys) prefetch the item this
+ * many steps ahead: about one memory latency of their per-item work, so
+ * that many misses are in flight at once. */
+#define DBL_PREFETCH_AHEAD 16
+
 /* Bytes read between two dbl_big_drop_read calls in a loop over an array:
  * 1 MiB, one madvise per 256 pages (320 calls for the 320 MB of XBL-like
  * entries at scale 10). */

@@ -87,7 +87,7 @@ static int sort_from(struct nent *s, size_t n, size_t off, struct nent *tmp, str
 		const struct nent *x = &s[i];
 		uint64_t h = x->head; /* the bytes at 0, kept in the entry */
 		if (off) {
-			if (i + DBL_PREFETCH_AHEAD < n) /* keys lie at random: see dbl_sweep.h */
+			if (i + DBL_PREFETCH_AHEAD < n) /* keys lie at random: see dbl_bigmem.h */
 				__builtin_prefetch(s[i + DBL_PREFETCH_AHEAD].key + off);
 			h = x->keylen > off ? key_head(x->key + off, x->keylen - off) : 0;
 		}

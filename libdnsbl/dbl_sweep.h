@@ -156,11 +156,6 @@ struct dbl_ip4ord {
  * caller's. n < 2^32. Returns 0 or -ENOMEM (out unfilled, src intact). */
 int dbl_sort_ip4ent(struct dbl_ip4ent *src, size_t n, struct dbl_ip4ord *out, bool consume);
 
-/* Loops that visit sorted (key, position) records and read the items at
- * those positions read them at random; they prefetch the item this many
- * steps ahead (about one memory latency of their per-item work). */
-#define DBL_PREFETCH_AHEAD 16
-
 dbl_u128 dbl_u128_from_bytes(const uint8_t b[16]);
 void dbl_u128_to_bytes(dbl_u128 v, uint8_t b[16]);
 
