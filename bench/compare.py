@@ -119,11 +119,16 @@ def run(argv, timeout, cwd=None, record=True):
     return subprocess.run(argv, capture_output=True, text=True, timeout=timeout, cwd=cwd)
 
 
-def proc_cpu(pid):
-    """utime + stime of every thread of pid, in seconds."""
+def proc_ticks(pid):
+    """(utime, stime) of every thread of pid, in clock ticks (TICK a second)."""
     with open(f"/proc/{pid}/stat") as f:
         x = f.read().rsplit(")", 1)[1].split()
-    return (int(x[11]) + int(x[12])) / TICK
+    return int(x[11]), int(x[12])
+
+
+def proc_cpu(pid):
+    """utime + stime of every thread of pid, in seconds."""
+    return sum(proc_ticks(pid)) / TICK
 
 
 def vmrss_kb(pid):
@@ -199,12 +204,14 @@ def answers(port, zone, timeout=0.2):
     return len(r) >= 12 and r[:2] == q[:2] and (r[3] & 0xF) == 0
 
 
-def wait_answer(p, port, zone, limit):
+def wait_answer(p, port, zone, limit, wait=0.2):
+    """Seconds until p answers SOA zone NOERROR on port (each query waited
+    for up to `wait` s, then 20 ms between queries)."""
     t0 = time.monotonic()
     while time.monotonic() - t0 < limit:
         if p.poll() is not None:
             raise SystemExit(f"server on port {port} exited with {p.returncode}")
-        if answers(port, zone):
+        if answers(port, zone, wait):
             return time.monotonic() - t0
         time.sleep(0.02)
     raise SystemExit(f"server on port {port} did not answer within {limit} s")
